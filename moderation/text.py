@@ -1,0 +1,50 @@
+"""Text normalisation and tokenisation shared by every part (no NLTK data downloads needed)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from nltk.stem.snowball import SnowballStemmer
+from nltk.tokenize import TweetTokenizer
+
+_TWEET = TweetTokenizer(preserve_case=False, reduce_len=True, strip_handles=False)
+_STEMMER = SnowballStemmer("english")
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2032": "'"})
+_WORD = re.compile(r"\w", re.UNICODE)
+
+
+def normalize(text: str) -> str:
+    """NFKC, straight quotes, one space for any run of spaces (the scrape's NBSPs), trimmed lines."""
+    text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    return "\n".join(lines).strip()
+
+
+def fold(text: str) -> str:
+    """A key for matching: normalised, lower-cased, all whitespace runs as one space."""
+    return " ".join(normalize(text).lower().split())
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased tokens from NLTK's TweetTokenizer (keeps hashtags, handles, emoticons)."""
+    return _TWEET.tokenize(text)
+
+
+@lru_cache(maxsize=200_000)
+def stem(token: str) -> str:
+    """Snowball (Porter2) stem of one token, cached: the same words recur across comments."""
+    return _STEMMER.stem(token)
+
+
+def word_tokens(text: str) -> list[str]:
+    """Tokens that contain a letter or digit (punctuation-only tokens dropped)."""
+    return [t for t in tokenize(text) if _WORD.search(t)]
+
+
+def stemmed_tokens(text: str) -> list[str]:
+    """Stems of the word tokens; hashtags lose their '#' so #NATO and NATO meet."""
+    return [stem(t.lstrip("#")) for t in word_tokens(text)]

@@ -1,0 +1,1 @@
+"""The trainer: fits, evaluates and writes the models the service loads."""
