@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from moderation.errors import InputError
 
@@ -172,18 +173,18 @@ def validate(dataset: Dataset, *, known_threads: Iterable[str] = (), known_comme
     tlocs = thread_locs or ["threads.jsonl"] * len(dataset.threads)
     clocs = comment_locs or ["comments.jsonl"] * len(dataset.comments)
     thread_ids = set(known_threads)
-    for t, loc in zip(dataset.threads, tlocs):
+    for t, loc in zip(dataset.threads, tlocs, strict=True):
         if t.id in thread_ids:
             raise InputError(f"{loc}: duplicate thread id {t.id!r}")
         thread_ids.add(t.id)
     comment_ids = set(known_comments)
-    for c, loc in zip(dataset.comments, clocs):
+    for c, loc in zip(dataset.comments, clocs, strict=True):
         if c.id in comment_ids:
             raise InputError(f"{loc}: duplicate comment id {c.id!r}")
         comment_ids.add(c.id)
         if c.thread_id not in thread_ids:
             raise InputError(f"{loc}: unknown thread {c.thread_id!r}")
-    for c, loc in zip(dataset.comments, clocs):
+    for c, loc in zip(dataset.comments, clocs, strict=True):
         for key in ("parent_id", "duplicate_of"):
             ref = getattr(c, key)
             if ref == c.id:

@@ -1,0 +1,73 @@
+"""Every setting declared once: name, default, help; read from MODERATION_<NAME> (README is checked)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: its environment variable is MODERATION_<NAME upper-cased>."""
+
+    name: str
+    default: Any
+    help: str
+    parse: Callable[[str], Any] = str
+
+    @property
+    def env(self) -> str:
+        """The environment variable that overrides the default."""
+        return "MODERATION_" + self.name.upper()
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("database_url", "sqlite:///moderation.db",
+            "SQLAlchemy URL of the store; a SQLite file in the working directory by default, "
+            "or postgresql+psycopg://user@host/db"),
+    Setting("model_dir", "models",
+            "Folder where trained model folders are written and the registry's models live"),
+    Setting("labels_dir", "",
+            "Labelled datasets imported and trained on by `moderation serve` on first start "
+            "(default: the repository's labels/ folder)"),
+    Setting("host", "127.0.0.1", "Address `moderation serve` listens on"),
+    Setting("port", 8000, "Port `moderation serve` listens on", int),
+    Setting("workers", 2, "gunicorn worker processes for `moderation serve`", int),
+    Setting("secret_key", "", "Flask secret key for sessions and CSRF tokens (generated and kept in "
+            "the store when empty)"),
+    Setting("max_body_bytes", 1_000_000, "Largest request body the API accepts (413 above)", int),
+    Setting("max_comment_chars", 20_000, "Longest comment text the API scores (413 above)", int),
+    Setting("max_batch", 256, "Most comments in one POST /v1/score/batch (413 above)", int),
+    Setting("model_poll_seconds", 2.0, "How often a worker checks the registry for a newly promoted model",
+            float),
+    Setting("log_json", True, "Write structured JSON request logs to stderr", _bool),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def get(name: str, overrides: dict[str, Any] | None = None) -> Any:
+    """A setting's value: the overrides dict, then the environment, then the default."""
+    setting = _BY_NAME[name]
+    if overrides and name in overrides:
+        return overrides[name]
+    raw = os.environ.get(setting.env)
+    if raw is None or raw == "":
+        return setting.default
+    try:
+        return setting.parse(raw)
+    except ValueError as exc:
+        from moderation.errors import InputError
+
+        raise InputError(f"{setting.env}={raw!r}: {exc}") from exc
+
+
+def all_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Every setting's current value, by name."""
+    return {s.name: get(s.name, overrides) for s in SETTINGS}

@@ -1,0 +1,147 @@
+"""Engines for SQLite (WAL, foreign keys on) and PostgreSQL, and schema migrations on first use."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.pool import NullPool
+
+from moderation.errors import InputError, UnavailableError
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+_ADVISORY_KEY = 0x6D6F6465  # "mode": one PostgreSQL advisory lock serialises migrations
+_lock = threading.Lock()
+
+
+def normalize_url(url: str) -> str:
+    """Accept postgres:// and postgresql:// URLs and pick the psycopg (v3) driver for them."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001 - DB-API objects
+    # The driver's own transaction handling defers BEGIN; we emit BEGIN ourselves (see _sqlite_begin).
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    # Writers take the write lock up front (BEGIN IMMEDIATE) so busy_timeout applies instead of a
+    # deadlock error on lock upgrade; readers start deferred transactions and never block writers (WAL).
+    immediate = conn.get_execution_options().get("sqlite_immediate", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for the URL; SQLite gets WAL, foreign keys and a busy timeout on every connection."""
+    url = normalize_url(url)
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise InputError(f"MODERATION_DATABASE_URL: not a database URL: {url!r}") from exc
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        database = parsed.database or ""
+        if database and database != ":memory:":
+            Path(database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+        # One connection per checkout: SQLite files are cheap to open and this keeps fork-safety simple.
+        engine = create_engine(url, poolclass=NullPool)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    if backend == "postgresql":
+        return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    raise InputError(f"MODERATION_DATABASE_URL: unsupported database {backend!r} (use sqlite or postgresql)")
+
+
+def _alembic_config(conn: Connection) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["connection"] = conn
+    return cfg
+
+
+def head_revision() -> str:
+    """The newest migration's revision id."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    head = ScriptDirectory.from_config(cfg).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The revision the database is at (None for an empty database)."""
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+@contextmanager
+def _migration_lock(engine: Engine) -> Iterator[None]:
+    """Only one process migrates at a time (several gunicorn workers start together)."""
+    if engine.dialect.name == "sqlite":
+        database = engine.url.database
+        if not database or database == ":memory:":
+            yield
+            return
+        with open(str(Path(database).resolve()) + ".migrate-lock", "w") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+        return
+    with engine.connect() as conn:
+        conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _ADVISORY_KEY})
+        conn.commit()
+        try:
+            yield
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _ADVISORY_KEY})
+            conn.commit()
+
+
+def upgrade(engine: Engine) -> None:
+    """Create or upgrade the schema to the newest migration, keeping existing data."""
+    head = head_revision()
+    try:
+        if current_revision(engine) == head:
+            return
+        with (_lock, _migration_lock(engine), engine.connect() as conn,
+              conn.execution_options(sqlite_immediate=True).begin()):
+            if MigrationContext.configure(conn).get_current_revision() == head:
+                return
+            command.upgrade(_alembic_config(conn), "head")
+    except OperationalError as exc:
+        raise UnavailableError(f"cannot reach the store at {engine.url.render_as_string()}: "
+                               f"{str(exc.orig).strip().splitlines()[0]}") from exc
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Move the schema back to a revision (used by the migration tests)."""
+    with engine.begin() as conn:
+        command.downgrade(_alembic_config(conn), revision)
+
+
+def pid_marker() -> int:
+    """The current process id (engines must not be shared across fork)."""
+    return os.getpid()

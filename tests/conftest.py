@@ -1,0 +1,58 @@
+"""Fixtures: every store-backed test runs on SQLite and on PostgreSQL (a fresh schema per test)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from moderation.store import Store, forget_stores, open_store
+
+PG_URL = os.environ.get("MODERATION_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+BACKENDS = [b.strip() for b in os.environ.get("MODERATION_TEST_BACKENDS", "sqlite,postgresql").split(",")
+            if b.strip()]
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def seeds_dir() -> Path:
+    """The shared seed pages: $MODERATION_SEEDS, else ../shared/seeds beside the repository."""
+    return Path(os.environ.get("MODERATION_SEEDS", ROOT.parent / "shared" / "seeds"))
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A URL to an empty database: a SQLite file, or a PostgreSQL schema dropped afterwards."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'store.db'}"
+        forget_stores()
+        return
+    schema = "t_" + uuid.uuid4().hex[:12]
+    admin = create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in PG_URL else "?"
+    try:
+        yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        forget_stores()
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def store(db_url: str) -> Store:
+    """An opened, migrated, empty store."""
+    return open_store(db_url)
+
+
+@pytest.fixture
+def env_db(db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
+    """MODERATION_DATABASE_URL set to the test database, the working directory a temp folder."""
+    monkeypatch.setenv("MODERATION_DATABASE_URL", db_url)
+    monkeypatch.chdir(tmp_path)
+    return db_url
