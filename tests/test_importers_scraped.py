@@ -172,3 +172,20 @@ def test_bare_name_needs_a_quote_after_it():
     (comment,) = parse_scraped_page(page, source="p.txt", thread_id="t").comments
     assert comment.quote_attributions == []
     assert comment.text.startswith("Ramsey's Kitchen\n\n")
+
+
+def test_crlf_and_bom_keep_line_numbers():
+    page = "\ufeffHeadline\r\n\r\nA comment.\r\n\r\n-8 ( +16 / -23 )\r\n"
+    with pytest.raises(InputError, match=r"^p\.txt:5: vote line"):
+        parse_scraped_page(page, source="p.txt", thread_id="t")
+
+
+@pytest.mark.parametrize(("header", "expected"), [
+    ("JJEToday\u00a0\u00a007:29 am JST", {"name": "JJE", "posted": "Today 07:29 am JST"}),
+    ("Some One Yesterday 11:59 pm JST", {"name": "Some One", "posted": "Yesterday 11:59 pm JST"}),
+])
+def test_timed_headers(header, expected):
+    page = f"Headline\n\n{header}\n\nQuoted.\n\nReply.\n\n1 ( +1 / -0 )\n"
+    (comment,) = parse_scraped_page(page, source="p.txt", thread_id="t").comments
+    assert comment.quote_attributions == [expected]
+    assert comment.text == "Quoted.\n\nReply."
