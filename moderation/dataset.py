@@ -67,7 +67,9 @@ class Comment:
 
     def to_record(self) -> dict[str, Any]:
         """The comment as an interchange record (empty optional fields left out)."""
-        rec = {k: v for k, v in asdict(self).items() if v is not None}
+        # A labelled comment says "not a duplicate" explicitly (null), unlike an unlabelled one.
+        keep_null = {"duplicate_of"} if self.is_labelled else set()
+        rec = {k: v for k, v in asdict(self).items() if v is not None or k in keep_null}
         if not rec.get("quote_attributions"):
             rec.pop("quote_attributions", None)
         return rec

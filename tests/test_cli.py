@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 from click.testing import CliRunner
@@ -14,7 +14,7 @@ from moderation.store import open_store
 from tests.helpers import THREAD, write_folder
 
 GOOD = [{"id": "c1", "thread_id": "t1", "text": "Closer ties with NATO.", "stance": "favor",
-         "off_topic": False, "annotator": "a", "labelled_at": "2026-11-22T12:00:00Z"},
+         "off_topic": False, "duplicate_of": None, "annotator": "a", "labelled_at": "2026-11-22T12:00:00Z"},
         {"id": "c2", "thread_id": "t1", "text": "Stay neutral.", "parent_id": "c1"}]
 
 
