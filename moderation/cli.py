@@ -93,8 +93,12 @@ def serve_cmd(host: str | None, port: int | None, workers: int | None) -> None:
 
 
 @main.command("settings")
-def settings_cmd() -> None:
+@click.option("--markdown", is_flag=True, help="Print the README's settings table instead.")
+def settings_cmd(markdown: bool) -> None:
     """Print every setting with its environment variable, current value and help."""
+    if markdown:
+        click.echo(settings.markdown_table())
+        return
     for s in settings.SETTINGS:
         value = settings.get(s.name)
         if s.name == "secret_key" and value:

@@ -47,6 +47,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("model_poll_seconds", 2.0, "How often a worker checks the registry for a newly promoted model",
             float),
     Setting("log_json", True, "Write structured JSON request logs to stderr", _bool),
+    Setting("queue_off_topic_threshold", None, "Off-topic probability at or above which a comment goes to the "
+            "off-topic queue (default: the model's threshold at 90% precision, else 0.5)", float),
+    Setting("queue_duplicate_similarity", 0.8, "Duplicate similarity at or above which a comment goes to the "
+            "duplicate queue", float),
+    Setting("queue_review_confidence", 0.6, "Stance confidence (top class probability) below which a comment "
+            "goes to needs-review instead of auto-approved", float),
+    Setting("coral_signing_secrets", "", "Comma-separated signing secrets of Coral Talk's External Moderation "
+            "Phase (the adapter answers 503 while empty)"),
+    Setting("coral_reject_off_topic", 0.0, "Off-topic probability at or above which the Coral adapter answers "
+            "REJECTED rather than SYSTEM_WITHHELD (0 = never reject, only withhold)", float),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -71,3 +81,10 @@ def get(name: str, overrides: dict[str, Any] | None = None) -> Any:
 def all_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Every setting's current value, by name."""
     return {s.name: get(s.name, overrides) for s in SETTINGS}
+
+
+def markdown_table() -> str:
+    """The README's settings table, rendered from SETTINGS."""
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    rows += [f"| `{s.env}` | `{s.default}` | {s.help} |" for s in SETTINGS]
+    return "\n".join(rows)
