@@ -57,6 +57,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Phase (the adapter answers 503 while empty)"),
     Setting("coral_reject_off_topic", 0.0, "Off-topic probability at or above which the Coral adapter answers "
             "REJECTED rather than SYSTEM_WITHHELD (0 = never reject, only withhold)", float),
+    Setting("label_overlap", 1, "How many annotators label each comment in the labelling form (2 or more gives "
+            "agreement figures; an admin's choice on the settings page is kept in the store and wins)", int),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -4,32 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, jsonify
+from flask import Flask
 
-from moderation.errors import ModerationError
+from moderation.app import errors, ops, resources
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Build the app: settings, the store getter, error handlers, blueprints."""
-    app = Flask(__name__)
-    app.config["MODERATION"] = dict(test_config or {})
+    """Build the app: settings (test_config overrides them), resources, error handler, blueprints."""
+    app = Flask(__name__, static_folder=None)
+    test_config = dict(test_config or {})
+    app.testing = bool(test_config.pop("testing", False))
+    resources.init_app(app, test_config)
+    app.config["MAX_CONTENT_LENGTH"] = app.config["MODERATION"]["max_body_bytes"]
+    app.json.sort_keys = False
+    errors.init_app(app)
+    ops.init_app(app)
 
-    @app.errorhandler(ModerationError)
-    def _moderation_error(exc: ModerationError):  # noqa: ANN202
-        return jsonify(exc.to_dict()), exc.status
+    from moderation.app import api, coral
 
-    @app.get("/healthz")
-    def healthz():  # noqa: ANN202
-        return jsonify({"status": "ok"})
-
-    @app.get("/")
-    def index():  # noqa: ANN202
-        from moderation.store import open_store
-
-        store = open_store(app.config["MODERATION"].get("database_url"))
-        counts = store.counts()
-        return (f"<!doctype html><title>moderation</title><h1>moderation</h1>"
-                f"<p>{counts['threads']} threads, {counts['comments']} comments, {counts['labels']} labels. "
-                f"The scoring API and the pages arrive with the service issue.</p>")
-
+    app.register_blueprint(api.bp)
+    app.register_blueprint(coral.bp)
     return app

@@ -1,0 +1,110 @@
+"""Coral Talk's External Moderation Phase: a signed webhook answered with a status, flags and tags.
+
+Coral (coralproject/talk, services/comments/pipeline/phases/external.ts) POSTs
+`{action, comment: {body, parentID}, author: {id, role}, story: {id, url}, site: {id}, tenantID, tenantDomain}`
+(older releases: `tenant: {id, domain}`), serialised with two-space indentation and signed in the
+`X-Coral-Signature` header as `sha256=<hex HMAC-SHA256 of the raw body>` per active secret, comma-separated.
+It accepts `{status?, actions?: [{actionType: "FLAG", reason}], tags?}`; `{}` means no opinion.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import html
+import re
+import uuid
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+
+from moderation.app.resources import get_engine, get_store, setting
+from moderation.app.routing import make_policy
+from moderation.app.scoring import score_items
+from moderation.app.validation import Options, ScoreItem, json_body
+from moderation.dataset import Comment
+from moderation.errors import AuthError, InputError, NotFoundError, TooLargeError, UnavailableError
+
+bp = Blueprint("coral", __name__, url_prefix="/v1/coral")
+SIGNATURE_HEADER = "X-Coral-Signature"
+_TAG = re.compile(r"<[^>]+>")
+
+
+def signature(secret: str, body: bytes) -> str:
+    """The header value Coral sends for one secret."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def verify_signature(header: str, body: bytes, secrets: list[str]) -> bool:
+    """True when one of the header's sha256 signatures matches the body under one of our secrets."""
+    offered = [part.strip() for part in header.split(",") if part.strip().startswith("sha256=")]
+    expected = [signature(s, body) for s in secrets]
+    return any(hmac.compare_digest(o, e) for o in offered for e in expected)
+
+
+def _secrets() -> list[str]:
+    return [s.strip() for s in str(setting("coral_signing_secrets") or "").split(",") if s.strip()]
+
+
+def parse_request(body: dict[str, Any]) -> tuple[str, Comment, str]:
+    """The action, the comment (HTML stripped) and its story id from Coral's request."""
+    comment = body.get("comment")
+    story = body.get("story")
+    if not isinstance(comment, dict) or not isinstance(comment.get("body"), str):
+        raise InputError("comment.body is required", field="comment.body")
+    if not isinstance(story, dict) or not isinstance(story.get("id"), str) or not story["id"]:
+        raise InputError("story.id is required", field="story.id")
+    text = html.unescape(_TAG.sub(" ", comment["body"])).strip()
+    if len(text) > setting("max_comment_chars"):
+        raise TooLargeError("comment.body is over the comment length limit", field="comment.body")
+    author = body.get("author") if isinstance(body.get("author"), dict) else {}
+    parent = comment.get("parentID")
+    return (str(body.get("action") or "NEW"),
+            Comment(id="coral-" + uuid.uuid4().hex, thread_id=story["id"], text=text,
+                    author=str(author.get("id")) if author.get("id") else None,
+                    parent_id=parent if isinstance(parent, str) else None),
+            story["id"])
+
+
+def coral_answer(result: dict[str, Any], reject_off_topic: float) -> dict[str, Any]:
+    """Our queue decision in Coral's terms: withhold duplicates and off-topic comments for review."""
+    queue = result["queue"]
+    answer: dict[str, Any] = {"actions": [], "tags": [],
+                              "metadata": {"moderation": {"queue": queue["name"], "reasons": queue["reasons"],
+                                                          "model_version": result["model_version"]}}}
+    if queue["name"] == "duplicate":
+        answer["status"] = "SYSTEM_WITHHELD"
+        answer["actions"].append({"actionType": "FLAG", "reason": "COMMENT_DETECTED_SPAM"})
+    elif queue["name"] == "off-topic":
+        p_off = (result.get("off_topic") or {}).get("probability") or 0.0
+        answer["status"] = "REJECTED" if 0 < reject_off_topic <= p_off else "SYSTEM_WITHHELD"
+    return answer
+
+
+def moderate() -> dict[str, Any]:
+    """Verify, score the comment in its story's thread, answer in Coral's shape ({} for an unknown story)."""
+    secrets = _secrets()
+    if not secrets:
+        raise UnavailableError("the Coral adapter is not configured (MODERATION_CORAL_SIGNING_SECRETS)")
+    if not verify_signature(request.headers.get(SIGNATURE_HEADER, ""), request.get_data(cache=True), secrets):
+        raise AuthError(f"missing or wrong {SIGNATURE_HEADER}")
+    action, comment, story_id = parse_request(json_body())
+    if not comment.text:
+        return {}
+    store = get_store()
+    try:
+        store.get_thread(story_id)
+    except NotFoundError:
+        return {}
+    engine = get_engine()
+    from flask import current_app
+
+    policy = make_policy(current_app.config["MODERATION"], engine.manifest)
+    result = score_items(store, engine, policy, [ScoreItem(comment)], Options(store=action == "NEW"))[0]
+    return coral_answer(result, float(setting("coral_reject_off_topic")))
+
+
+@bp.post("/moderate")
+def coral_moderate() -> Response:
+    """Coral Talk External Moderation Phase endpoint."""
+    return jsonify(moderate())

@@ -1,0 +1,129 @@
+"""The worker's current model: polled from the registry, loaded fully, then swapped in one assignment."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from moderation.errors import ModerationError, UnavailableError
+from moderation.store import Store
+
+log = logging.getLogger("moderation.app")
+
+Loader = Callable[[str], Any]
+TaggerFactory = Callable[[Store, Any], Any]
+
+
+@dataclass(frozen=True)
+class Engine:
+    """What one request scores with: a model, its version and a tagger built around it (never mutated)."""
+
+    version: str | None
+    model: Any
+    tagger: Any
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+
+def default_loader(path: str) -> Any:
+    """Load a registry model folder with the trainer's checks (hash, scikit-learn version, labels)."""
+    from moderation.model import artifact
+
+    return artifact.load_model(path)
+
+
+def default_tagger(store: Store, model: Any) -> Any:
+    """The labelling module's tagger around a model (or none)."""
+    try:
+        from moderation.labelling.tagger import Tagger
+    except ImportError as exc:
+        raise UnavailableError("the labelling module is not installed") from exc
+    return Tagger(store, model=model)
+
+
+class ModelHolder:
+    """Keeps the current Engine; a daemon thread per process polls the registry every poll_seconds."""
+
+    def __init__(self, store: Store, *, poll_seconds: float, loader: Loader = default_loader,
+                 make_tagger: TaggerFactory = default_tagger,
+                 on_swap: Callable[[str | None, str | None], None] | None = None) -> None:
+        self.store = store
+        self.poll_seconds = poll_seconds
+        self.loader = loader
+        self.make_tagger = make_tagger
+        self.on_swap = on_swap
+        self._engine: Engine | None = None
+        self._lock = threading.Lock()
+        self._refused: str | None = None
+        self._stop = threading.Event()
+        self._poller_pid: int | None = None
+
+    def current(self) -> Engine:
+        """The engine to score with; the first call in a process loads it and starts the poller."""
+        engine = self._engine
+        if engine is None:
+            with self._lock:
+                if self._engine is None:
+                    self._swap(self._build(self.store.current_model()))
+                engine = self._engine
+        if self._poller_pid != os.getpid():
+            self._start_poller()
+        assert engine is not None
+        return engine
+
+    def loaded_version(self) -> str | None:
+        """The version this process scores with now (None before the first load or without a model)."""
+        return self._engine.version if self._engine else None
+
+    def refresh(self) -> bool:
+        """Load the registry's current model when it changed; True when a new engine was swapped in."""
+        wanted = self.store.current_model()
+        version = wanted["version"] if wanted else None
+        if self._engine is not None and version == self._engine.version:
+            return False
+        if version is not None and version == self._refused:
+            return False
+        try:
+            engine = self._build(wanted)
+        except ModerationError as exc:
+            self._refused = version
+            log.error("model %s refused, keeping %s: %s", version, self.loaded_version(), exc.message)
+            return False
+        with self._lock:
+            self._swap(engine)
+        return True
+
+    def _build(self, entry: dict[str, Any] | None) -> Engine:
+        if entry is None:
+            return Engine(None, None, self.make_tagger(self.store, None))
+        model = self.loader(entry["path"])
+        return Engine(entry["version"], model, self.make_tagger(self.store, model), dict(entry["manifest"] or {}))
+
+    def _swap(self, engine: Engine) -> None:
+        old = self.loaded_version()
+        self._engine = engine  # one reference assignment: a request sees the old engine or the new one
+        if old != engine.version:
+            log.info("model %s -> %s", old, engine.version)
+            if self.on_swap:
+                self.on_swap(old, engine.version)
+
+    def _start_poller(self) -> None:
+        with self._lock:
+            if self._poller_pid == os.getpid():
+                return
+            self._poller_pid = os.getpid()
+            threading.Thread(target=self._poll, name="model-poller", daemon=True).start()
+
+    def _poll(self) -> None:
+        while not self._stop.wait(self.poll_seconds):
+            try:
+                self.refresh()
+            except Exception:  # noqa: BLE001 - the poller must outlive a store hiccup
+                log.exception("model poll failed")
+
+    def close(self) -> None:
+        """Stop the poller thread."""
+        self._stop.set()

@@ -1,0 +1,64 @@
+"""Per-app resources reached through getters (no module globals): settings, store, model, key cache."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app
+
+from moderation import settings
+from moderation.app.auth import KeyCache, bearer_principal
+from moderation.app.models import Engine, ModelHolder, default_loader, default_tagger
+from moderation.store import Store, open_store
+
+KEY_CACHE_SECONDS = 10.0
+
+
+def init_app(app: Flask, test_config: dict[str, Any]) -> None:
+    """Read the settings (test_config overrides them) and prepare the app's resource slots."""
+    names = {s.name for s in settings.SETTINGS}
+    app.config["MODERATION"] = settings.all_settings({k: v for k, v in test_config.items() if k in names})
+    app.extensions["moderation"] = {
+        "store": None, "models": None, "authenticators": [bearer_principal],
+        "key_cache": KeyCache(test_config.get("key_cache_seconds", KEY_CACHE_SECONDS)),
+        "loader": test_config.get("loader", default_loader),
+        "make_tagger": test_config.get("make_tagger", default_tagger),
+    }
+
+
+def _ext(app: Flask | None = None) -> dict[str, Any]:
+    return (app or current_app).extensions["moderation"]
+
+
+def setting(name: str) -> Any:
+    """One setting's value for this app."""
+    return current_app.config["MODERATION"][name]
+
+
+def get_store(app: Flask | None = None) -> Store:
+    """The app's store, opened (and migrated) on first use in this process."""
+    ext = _ext(app)
+    if ext["store"] is None:
+        ext["store"] = open_store((app or current_app).config["MODERATION"]["database_url"])
+    return ext["store"]
+
+
+def get_models(app: Flask | None = None) -> ModelHolder:
+    """The app's model holder (it loads the registry's current model on first use)."""
+    app = app or current_app
+    ext = _ext(app)
+    if ext["models"] is None:
+        ext["models"] = ModelHolder(get_store(app), poll_seconds=app.config["MODERATION"]["model_poll_seconds"],
+                                    loader=ext["loader"], make_tagger=ext["make_tagger"],
+                                    on_swap=ext["metrics"].model_swapped)
+    return ext["models"]
+
+
+def get_engine() -> Engine:
+    """The engine this request scores with (taken once, so one request never mixes two models)."""
+    return get_models().current()
+
+
+def get_key_cache() -> KeyCache:
+    """The app's cache of verified API keys."""
+    return _ext()["key_cache"]

@@ -1,0 +1,89 @@
+"""Score comments in their threads: the tagger's tags, the queue policy, storing when asked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from moderation.app.models import Engine
+from moderation.app.routing import Policy, route, scores_of
+from moderation.app.validation import ATTRIBUTES, Options, ScoreItem
+from moderation.dataset import Comment, Thread
+from moderation.store import Store
+
+
+class ThreadContext:
+    """Threads and their stored comments, read once per request however many comments share them."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._threads: dict[str, Thread] = {}
+        self._comments: dict[str, list[Comment]] = {}
+
+    def thread(self, item: ScoreItem) -> Thread:
+        """The item's inline thread, else its stored one (NotFoundError for an unknown thread id)."""
+        if item.thread is not None:
+            return item.thread
+        tid = item.comment.thread_id
+        if tid not in self._threads:
+            self._threads[tid] = self.store.get_thread(tid)
+        return self._threads[tid]
+
+    def earlier(self, item: ScoreItem) -> list[Comment]:
+        """The thread's stored comments before this one (all of them for a comment not stored yet)."""
+        tid = item.comment.thread_id
+        if tid not in self._comments:
+            inline_new = item.thread is not None and not self._known(tid)
+            self._comments[tid] = [] if inline_new else self.store.thread_comments(tid)
+        comments = self._comments[tid]
+        for i, c in enumerate(comments):
+            if c.id == item.comment.id:
+                return comments[:i]
+        return comments
+
+    def _known(self, thread_id: str) -> bool:
+        try:
+            self.store.get_thread(thread_id)
+        except Exception:  # noqa: BLE001 - NotFoundError: an inline thread seen for the first time
+            return False
+        return True
+
+
+def shape(item: ScoreItem, tags: dict[str, Any], queue: dict[str, Any], engine: Engine, stored: bool,
+          attributes: frozenset[str] | None) -> dict[str, Any]:
+    """The response for one comment, limited to the attributes asked for."""
+    full = {"own_text": tags.get("own_text"), "quotes": tags.get("quotes") or [],
+            "duplicate": tags.get("duplicate"), "off_topic": tags.get("off_topic"),
+            "stance": tags.get("stance"), "queue": queue, "reasons": tags.get("reasons") or []}
+    out: dict[str, Any] = {"id": item.comment.id, "thread_id": item.comment.thread_id,
+                           "model_version": engine.version, "stored": stored}
+    out.update({k: full[k] for k in ATTRIBUTES if attributes is None or k in attributes})
+    return out
+
+
+def _index(engine: Engine, comment: Comment, tags: dict[str, Any]) -> None:
+    add = getattr(engine.tagger, "index_comment", None)
+    if add is not None:
+        add(comment, tags)
+
+
+def score_items(store: Store, engine: Engine, policy: Policy, items: list[ScoreItem], options: Options,
+                *, enqueue: bool = False) -> list[dict[str, Any]]:
+    """Tag, route and (when options.store) store each item; enqueue puts it in its review queue."""
+    context = ThreadContext(store)
+    results = []
+    for item in items:
+        thread = context.thread(item)
+        tags = engine.tagger.tag(item.comment, thread, context.earlier(item))
+        queue = route(tags, policy)
+        stored = False
+        if options.store or enqueue:
+            queued = ({**queue, "scores": scores_of(tags), "model_version": engine.version} if enqueue else None)
+            saved = store.save_scored(item.comment, thread=item.thread, queue=queued)
+            stored = saved["comment_stored"]
+            if stored:
+                _index(engine, item.comment, tags)
+                context._comments.setdefault(item.comment.thread_id, []).append(item.comment)
+            if enqueue:
+                queue = {**queue, "item_id": saved["queue_item_id"]}
+        results.append(shape(item, tags, queue, engine, stored, options.attributes))
+    return results

@@ -1,0 +1,123 @@
+"""Review queues: scored comments stored and queued, listed by priority, closed by one decision."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.engine import Connection
+
+from moderation.dataset import Comment, Thread
+from moderation.errors import ConflictError, NotFoundError
+from moderation.store import schema
+from moderation.store.core import StoreBase, utcnow
+
+LABEL_KEYS = ("stance", "off_topic", "duplicate_of")
+
+
+def _item_dict(row: Any) -> dict[str, Any]:
+    return {"id": row.id, "comment_id": row.comment_id, "queue": row.queue, "priority": row.priority,
+            "reasons": row.reasons, "scores": row.scores, "model_version": row.model_version,
+            "status": row.status, "created_at": row.created_at.isoformat(),
+            "thread_id": row.thread_id, "text": row.text, "author": row.author}
+
+
+class QueuesMixin(StoreBase):
+    """Store scored comments, queue them, list queues, record decisions."""
+
+    def _ensure_thread(self, conn: Connection, thread: Thread) -> None:
+        found = conn.execute(select(schema.threads.c.id).where(schema.threads.c.id == thread.id)).first()
+        if found is None:
+            conn.execute(schema.threads.insert().values(
+                id=thread.id, title=thread.title, body=thread.body, target=thread.target, url=thread.url,
+                ingested_at=utcnow()))
+
+    def _ensure_comment(self, conn: Connection, c: Comment) -> bool:
+        row = conn.execute(select(schema.comments.c.text).where(schema.comments.c.id == c.id)).first()
+        if row is not None:
+            if row.text != c.text:
+                raise ConflictError(f"comment {c.id!r} is already stored with another text", field="id")
+            return False
+        conn.execute(schema.comments.insert().values(
+            id=c.id, thread_id=c.thread_id, text=c.text, author=c.author, created_at=c.created_at,
+            parent_id=c.parent_id, ingested_at=utcnow()))
+        return True
+
+    def save_scored(self, comment: Comment, *, thread: Thread | None = None,
+                    queue: dict[str, Any] | None = None) -> dict[str, Any]:
+        """In one transaction: the inline thread and the comment if new, and its queue item if given."""
+        with self.write() as conn:
+            if thread is not None:
+                self._ensure_thread(conn, thread)
+            stored = self._ensure_comment(conn, comment)
+            item_id = None
+            if queue is not None:
+                taken = conn.execute(select(schema.queue_items.c.id)
+                                     .where(schema.queue_items.c.comment_id == comment.id)).first()
+                if taken is not None:
+                    raise ConflictError(f"comment {comment.id!r} is already queued", field="id")
+                result = conn.execute(schema.queue_items.insert().values(
+                    comment_id=comment.id, queue=queue["name"], priority=queue["priority"],
+                    reasons=queue["reasons"], scores=queue["scores"], model_version=queue.get("model_version"),
+                    group_key=comment.thread_id, status="open", created_at=utcnow()))
+                item_id = int(result.inserted_primary_key[0])
+        return {"comment_stored": stored, "queue_item_id": item_id}
+
+    def queue_counts(self) -> dict[str, int]:
+        """Open items per queue."""
+        q = schema.queue_items
+        with self.read() as conn:
+            rows = conn.execute(select(q.c.queue, func.count()).where(q.c.status == "open").group_by(q.c.queue))
+            return {name: int(n) for name, n in rows}
+
+    def queue_items(self, name: str, *, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
+        """A queue's open items, highest priority first, then oldest first."""
+        q, c = schema.queue_items, schema.comments
+        query = (select(q, c.c.thread_id, c.c.text, c.c.author).join(c, c.c.id == q.c.comment_id)
+                 .where(q.c.queue == name, q.c.status == "open")
+                 .order_by(q.c.priority.desc(), q.c.id).limit(limit).offset(offset))
+        with self.read() as conn:
+            return [_item_dict(r) for r in conn.execute(query)]
+
+    def _merged_label(self, conn: Connection, comment_id: str, label: dict[str, Any]) -> dict[str, Any]:
+        # A decision says one thing (e.g. off-topic); keep what earlier labels said of the rest.
+        row = conn.execute(select(schema.labels).where(schema.labels.c.comment_id == comment_id)
+                           .order_by(schema.labels.c.is_gold.desc(), schema.labels.c.seq.desc()).limit(1)).first()
+        merged = {k: getattr(row, k) for k in LABEL_KEYS} if row is not None else dict.fromkeys(LABEL_KEYS)
+        merged.update({k: v for k, v in label.items() if k in LABEL_KEYS})
+        return merged
+
+    def decide(self, comment_id: str, *, action: str, actor: str, reason_code: str | None = None,
+               label_for: Callable[[dict[str, Any]], dict[str, Any] | None] | None = None) -> dict[str, Any]:
+        """Close the comment's open item (one winner: a conditional UPDATE), log it, record its label."""
+        q = schema.queue_items
+        with self.write() as conn:
+            item = conn.execute(select(q).where(q.c.comment_id == comment_id).order_by(q.c.id.desc())).first()
+            if item is None:
+                raise NotFoundError(f"comment {comment_id!r} is not in a queue", field="comment_id")
+            now = utcnow()
+            closed = conn.execute(update(q).where(q.c.id == item.id, q.c.status == "open")
+                                  .values(status="closed", closed_at=now))
+            if closed.rowcount != 1:
+                raise ConflictError(f"comment {comment_id!r} has already been decided")
+            label = label_for(item.scores or {}) if label_for else None
+            merged = self._merged_label(conn, comment_id, label) if label else None
+            result = conn.execute(schema.decisions.insert().values(
+                queue_item_id=item.id, comment_id=comment_id, action=action, reason_code=reason_code,
+                label=merged, actor=actor, decided_at=now, scores=item.scores, model_version=item.model_version))
+            if merged is not None:
+                conn.execute(schema.labels.insert().values(
+                    comment_id=comment_id, annotator=actor, source="decision", is_gold=False,
+                    labelled_at=now.isoformat(timespec="seconds").replace("+00:00", "Z"),
+                    note=f"{action}:{reason_code}" if reason_code else action, **merged))
+        return {"decision_id": int(result.inserted_primary_key[0]), "comment_id": comment_id, "action": action,
+                "reason_code": reason_code, "label": merged, "actor": actor, "decided_at": now.isoformat(),
+                "queue": item.queue, "model_version": item.model_version, "scores": item.scores}
+
+    def decisions_for(self, comment_id: str) -> list[dict[str, Any]]:
+        """The audit log rows of a comment, oldest first."""
+        with self.read() as conn:
+            rows = conn.execute(select(schema.decisions).where(schema.decisions.c.comment_id == comment_id)
+                                .order_by(schema.decisions.c.id))
+            return [dict(r._mapping) for r in rows]
