@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
+from collections.abc import Callable
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
 
 class _Gunicorn(BaseApplication):
-    def __init__(self, options: dict[str, Any]) -> None:
+    def __init__(self, options: dict[str, Any], factory: Callable[[], Any] | None = None) -> None:
         self.options = options
+        self.factory = factory
         super().__init__()
 
     def load_config(self) -> None:
@@ -17,13 +21,44 @@ class _Gunicorn(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):  # noqa: ANN201 - a WSGI app
+        if self.factory is not None:
+            return self.factory()
         from moderation.app import create_app
 
         return create_app()
 
 
-def run_gunicorn(*, host: str, port: int, workers: int, **extra: Any) -> None:
-    """Serve create_app() with `workers` processes on host:port until stopped."""
+def _child_exit(_server: Any, worker: Any) -> None:
+    # A dead worker's live gauges must not linger in the shared metrics folder.
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def _post_worker_init(worker: Any) -> None:
+    # Load the model before the first request, so every worker reports its version and none starts slow.
+    app = worker.wsgi
+    if "moderation" in getattr(app, "extensions", {}):
+        from moderation.app.resources import warm_up
+
+        warm_up(app)
+
+
+def metrics_dir() -> str:
+    """A fresh folder for prometheus-client's multiprocess files, set in the environment the workers inherit."""
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not folder:
+        folder = tempfile.mkdtemp(prefix="moderation-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
+    os.makedirs(folder, exist_ok=True)
+    return folder
+
+
+def run_gunicorn(*, host: str, port: int, workers: int, factory: Callable[[], Any] | None = None,
+                 **extra: Any) -> None:
+    """Serve create_app() (or factory()) with `workers` processes on host:port until stopped."""
+    metrics_dir()
     options = {"bind": f"{host}:{port}", "workers": workers, "worker_class": "gthread", "threads": 4,
-               "timeout": 60, "graceful_timeout": 20, "accesslog": None, **extra}
-    _Gunicorn(options).run()
+               "timeout": 60, "graceful_timeout": 20, "keepalive": 5, "accesslog": None,
+               "child_exit": _child_exit, "post_worker_init": _post_worker_init, **extra}
+    _Gunicorn(options, factory).run()

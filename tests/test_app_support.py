@@ -19,13 +19,14 @@ THREAD = Thread(id="t1", title="Japan must strengthen NATO ties", body="Kishida 
 
 
 class FakeTagger:
-    """Follows the labelling contract: tag(comment, thread, earlier) -> dict; index_comment() stores."""
+    """Follows the labelling contract: tag(comment, thread, earlier, remember=) -> dict (no index here)."""
 
     def __init__(self, store: Store, model: Any = None) -> None:
         self.store = store
         self.model = model
 
-    def tag(self, comment: Comment, thread: Thread, earlier: list[Comment]) -> dict[str, Any]:
+    def tag(self, comment: Comment, thread: Thread, earlier: list[Comment], *, remember: bool = True
+            ) -> dict[str, Any]:
         """Tags from word rules, with the model's version folded into the stance reasons."""
         text = comment.text
         dup = next((c for c in earlier if c.text == text and c.id != comment.id), None)
@@ -44,8 +45,6 @@ class FakeTagger:
                               "reasons": [f"model {self.model['version']}"]}
         return tags
 
-    def index_comment(self, comment: Comment, tags: dict[str, Any]) -> None:
-        """Nothing to index: the fake finds duplicates among the earlier comments."""
 
 
 def fake_loader(path: str) -> dict[str, Any]:

@@ -62,3 +62,13 @@ def get_engine() -> Engine:
 def get_key_cache() -> KeyCache:
     """The app's cache of verified API keys."""
     return _ext()["key_cache"]
+
+
+def warm_up(app: Flask) -> None:
+    """Open the store and load the current model now (a gunicorn worker calls this once it starts)."""
+    try:
+        get_models(app).current()
+    except Exception:  # noqa: BLE001 - /readyz reports it; the worker must still start
+        import logging
+
+        logging.getLogger("moderation.app").exception("warm-up failed")

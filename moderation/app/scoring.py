@@ -8,6 +8,7 @@ from moderation.app.models import Engine
 from moderation.app.routing import Policy, route, scores_of
 from moderation.app.validation import ATTRIBUTES, Options, ScoreItem
 from moderation.dataset import Comment, Thread
+from moderation.errors import NotFoundError
 from moderation.store import Store
 
 
@@ -40,10 +41,18 @@ class ThreadContext:
                 return comments[:i]
         return comments
 
+    def is_stored(self, item: ScoreItem) -> bool:
+        """True when the comment is already in the store (re-scored, not stored or indexed again)."""
+        return any(c.id == item.comment.id for c in self._comments.get(item.comment.thread_id, []))
+
+    def remember(self, comment: Comment) -> None:
+        """A comment just stored counts as earlier for the next ones in this request."""
+        self._comments.setdefault(comment.thread_id, []).append(comment)
+
     def _known(self, thread_id: str) -> bool:
         try:
             self.store.get_thread(thread_id)
-        except Exception:  # noqa: BLE001 - NotFoundError: an inline thread seen for the first time
+        except NotFoundError:
             return False
         return True
 
@@ -60,12 +69,6 @@ def shape(item: ScoreItem, tags: dict[str, Any], queue: dict[str, Any], engine: 
     return out
 
 
-def _index(engine: Engine, comment: Comment, tags: dict[str, Any]) -> None:
-    add = getattr(engine.tagger, "index_comment", None)
-    if add is not None:
-        add(comment, tags)
-
-
 def score_items(store: Store, engine: Engine, policy: Policy, items: list[ScoreItem], options: Options,
                 *, enqueue: bool = False) -> list[dict[str, Any]]:
     """Tag, route and (when options.store) store each item; enqueue puts it in its review queue."""
@@ -73,7 +76,11 @@ def score_items(store: Store, engine: Engine, policy: Policy, items: list[ScoreI
     results = []
     for item in items:
         thread = context.thread(item)
-        tags = engine.tagger.tag(item.comment, thread, context.earlier(item))
+        earlier = context.earlier(item)
+        keep = (options.store or enqueue) and not context.is_stored(item)
+        # remember=True: the duplicate lookup and the index insert happen in one transaction in the
+        # labelling module, so two copies arriving at once still find each other.
+        tags = engine.tagger.tag(item.comment, thread, earlier, remember=keep)
         queue = route(tags, policy)
         stored = False
         if options.store or enqueue:
@@ -81,8 +88,7 @@ def score_items(store: Store, engine: Engine, policy: Policy, items: list[ScoreI
             saved = store.save_scored(item.comment, thread=item.thread, queue=queued)
             stored = saved["comment_stored"]
             if stored:
-                _index(engine, item.comment, tags)
-                context._comments.setdefault(item.comment.thread_id, []).append(item.comment)
+                context.remember(item.comment)
             if enqueue:
                 queue = {**queue, "item_id": saved["queue_item_id"]}
         results.append(shape(item, tags, queue, engine, stored, options.attributes))
