@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -11,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -131,4 +133,28 @@ meta = Table(
     "meta", metadata,
     Column("key", String(100), primary_key=True),
     Column("value", Text, nullable=False),
+)
+
+# The duplicate index (migration 0002, issue 3): one entry per indexed comment (its own text, folded, with its
+# MinHash signature) and one row per LSH band hash, so a lookup reads only the entries sharing a band.
+# No foreign key to comments: the service may index a scored comment before (or without) storing it.
+dup_entries = Table(
+    "dup_entries", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("comment_id", String(200), nullable=False, unique=True),
+    Column("thread_id", String(200)),
+    Column("author", String(200)),
+    Column("text_hash", BigInteger, nullable=False),
+    Column("n_words", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("signature", LargeBinary),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_dup_entries_hash", "text_hash"),
+)
+
+dup_bands = Table(
+    "dup_bands", metadata,
+    Column("band_hash", BigInteger, primary_key=True),
+    Column("entry_id", Integer, ForeignKey("dup_entries.id", ondelete="CASCADE"), primary_key=True),
+    sqlite_with_rowid=False,
 )

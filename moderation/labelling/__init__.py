@@ -1,0 +1,1 @@
+"""The labelling module: quotes, duplicates and relevance of a comment in its thread, tagged with reasons."""

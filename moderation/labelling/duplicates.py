@@ -1,0 +1,124 @@
+"""Duplicates of a comment's own text: exact copies by normalised-text hash, near copies by MinHash LSH.
+
+Texts are compared as sets of 5-character shingles of the folded text (lower case, words only, one space
+between words), so case, spacing and punctuation never matter. A near copy has Jaccard >= 0.8; the index
+finds candidates through 20 bands of 6 MinHash values (datasketch), and every candidate is verified with the
+exact Jaccard of the two shingle sets, so the reported similarity is exact, never an estimate.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+from datasketch import MinHash
+
+from moderation.labelling.quotes import tokens
+
+SHINGLE = 5
+THRESHOLD = 0.8
+BANDS, ROWS = 20, 6
+NUM_PERM = BANDS * ROWS
+SEED = 1
+MIN_WORDS = 5  # shorter texts ("Agree.", "+1") are flagged only as reposts, never across authors
+_SCHEME = "affine32"
+_PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=_SCHEME).permutations
+
+
+def dup_key(text: str) -> str:
+    """The folded text an exact copy shares: lower-cased words, one space between them, no punctuation."""
+    return " ".join(t for t, _, _ in tokens(text))
+
+
+def _hash64(data: bytes) -> int:
+    return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "big", signed=True)
+
+
+def text_hash(key: str) -> int:
+    """A signed 64-bit hash of a folded text (fits a BIGINT column)."""
+    return _hash64(key.encode("utf-8"))
+
+
+@lru_cache(maxsize=4096)
+def shingles(key: str) -> frozenset[bytes]:
+    """The 5-character shingles of a folded text (the text itself when shorter)."""
+    data = key.encode("utf-8")
+    if len(key) <= SHINGLE:
+        return frozenset([data])
+    return frozenset(key[i:i + SHINGLE].encode("utf-8") for i in range(len(key) - SHINGLE + 1))
+
+
+def jaccard(a: frozenset[bytes], b: frozenset[bytes]) -> float:
+    """Exact Jaccard similarity of two shingle sets."""
+    if not a and not b:
+        return 1.0
+    return len(a & b) / len(a | b)
+
+
+def signature(shingle_set: Iterable[bytes]) -> np.ndarray:
+    """The MinHash signature (NUM_PERM values) of a shingle set."""
+    m = MinHash(num_perm=NUM_PERM, seed=SEED, permutations=_PERMUTATIONS, scheme=_SCHEME)
+    m.update_batch(list(shingle_set))
+    return m.hashvalues
+
+
+def band_hashes(sig: np.ndarray) -> list[int]:
+    """One signed 64-bit hash per LSH band (band number, then its ROWS values)."""
+    values = np.asarray(sig, dtype=np.uint64)
+    return [_hash64(bytes([b]) + values[b * ROWS:(b + 1) * ROWS].tobytes()) for b in range(BANDS)]
+
+
+def make_entry(comment_id: str, text: str, *, thread_id: str | None = None, author: str | None = None,
+               with_bands: bool = True) -> tuple[dict[str, Any], list[int]]:
+    """An index entry for a comment's own text, and its band hashes (none for a short text)."""
+    key = dup_key(text)
+    n_words = len(key.split())
+    entry = {"comment_id": comment_id, "thread_id": thread_id, "author": author,
+             "text_hash": text_hash(key), "n_words": n_words, "text": key}
+    bands = band_hashes(signature(shingles(key))) if with_bands and n_words >= MIN_WORDS else []
+    return entry, bands
+
+
+def _same_author(a: str | None, b: str | None) -> bool:
+    return a is not None and b is not None and a == b
+
+
+def decide(entry: dict[str, Any], candidates: Sequence[dict[str, Any]], *, raw_text: str = "",
+           previous: tuple[str, str] | None = None) -> dict[str, Any] | None:
+    """The duplicate tag for an entry among its candidates (oldest wins a tie), or None.
+
+    `previous` is (id, raw text) of the comment just before this one in its thread: with no authors known,
+    a byte-identical text posted right after its original is taken to be the same writer's double post.
+    """
+    best: tuple[float, int, dict[str, Any]] | None = None
+    own = shingles(entry["text"])
+    for c in candidates:
+        if c["comment_id"] == entry["comment_id"]:
+            continue
+        exact = c["text_hash"] == entry["text_hash"] and c["text"] == entry["text"]
+        if not exact and (entry["n_words"] < MIN_WORDS or c["n_words"] < MIN_WORDS):
+            continue
+        sim = 1.0 if exact else jaccard(own, shingles(c["text"]))
+        if sim >= THRESHOLD and (best is None or sim > best[0] or (sim == best[0] and c["id"] < best[1])):
+            best = (sim, c["id"], c)
+    if best is None:
+        return None
+    sim, _, c = best
+    original = c["comment_id"]
+    if _same_author(entry.get("author"), c["author"]):
+        kind, why = "repost", f"reposted by the same author ({entry['author']})"
+    elif (entry.get("author") is None and c["author"] is None and previous is not None
+          and previous[0] == original and previous[1] == raw_text and c["thread_id"] == entry.get("thread_id")):
+        kind, why = "repost", "byte-identical to the comment just before it in the thread (authors unknown)"
+    elif entry["n_words"] < MIN_WORDS:
+        return None
+    elif sim == 1.0:
+        kind, why = "copy", "the same text after folding case, spacing and punctuation"
+    else:
+        kind, why = "near_copy", f"{sim:.0%} of 5-character shingles shared (Jaccard >= {THRESHOLD})"
+    where = "" if c["thread_id"] == entry.get("thread_id") else f" in thread {c['thread_id']}"
+    return {"of": original, "kind": kind, "similarity": round(sim, 4),
+            "reason": f"{kind} of {original}{where}: {why}"}

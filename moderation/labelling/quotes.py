@@ -1,0 +1,180 @@
+"""Quote segmentation: the spans of a comment that reproduce the article or an earlier comment.
+
+Matching is on word 4-grams (case, spacing, curly quotes and punctuation do not matter), so a quote cut
+mid-sentence or lightly edited (a word dropped or changed in a long quote) is still found. Each span is
+attributed to the source that holds most of its 4-grams, the earliest on a tie: the article first, then
+comments in thread order, so a quote of a quote goes back to where the words were first written.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+NGRAM = 4
+MIN_PARTIAL = 6  # a quote that is only part of a line needs this many words; a whole line needs NGRAM
+MIN_COVERED = 0.9  # a span bridged over edited words must still match on 9 words in 10
+SHORT_SPAN = 10  # below this many words a span must match without gaps
+MAX_GAP = 2
+ARTICLE = "article"
+_TOKEN = re.compile(r"\w+(?:['\u2019]\w+)*", re.UNICODE)
+_OPENERS = " \t>\"'\u201c\u2018\u00ab(*-"
+_CLOSERS = ".,;:!?\u2026\"'\u201d\u2019\u00bb)*"
+# A quote header as the page renders it: "JJEToday  07:29 am JST", "@badhairct:".
+_HEADER = re.compile(r"^\s*(?:@[\w.\-]+:?|\S.{0,60}?\d{1,2}:\d{2}\s*[ap]m\s*JST|\S.{0,60}?\bwrote:)\s*$",
+                     re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A quoted span of a comment: character offsets into its text and where the words come from."""
+
+    start: int
+    end: int
+    source: str
+    text: str
+
+    def to_dict(self) -> dict[str, object]:
+        """The span as the tags dict shows it."""
+        return {"start": self.start, "end": self.end, "source": self.source, "text": self.text}
+
+
+def tokens(text: str) -> list[tuple[str, int, int]]:
+    """Word tokens of the text as (folded token, start, end) with offsets into the original text."""
+    return [(unicodedata.normalize("NFKC", m.group()).lower().replace("\u2019", "'"), m.start(), m.end())
+            for m in _TOKEN.finditer(text)]
+
+
+class QuoteIndex:
+    """The article and the earlier comments of one thread, indexed by word 4-grams."""
+
+    def __init__(self) -> None:
+        self.sources: list[str] = []
+        self._grams: dict[tuple[str, ...], list[int]] = {}
+
+    def __contains__(self, source: str) -> bool:
+        return source in self.sources
+
+    def add(self, source: str, text: str, quotes: list[Quote] | None = None) -> None:
+        """Index one source (ARTICLE or a comment id) in thread order; its own quotes point to their origin."""
+        ordinal = len(self.sources)
+        self.sources.append(source)
+        toks = tokens(text)
+        origin = {q.source: self.sources.index(q.source) for q in quotes or () if q.source in self.sources}
+        for i in range(len(toks) - NGRAM + 1):
+            start, end = toks[i][1], toks[i + NGRAM - 1][2]
+            # 4-grams inside a quote of this comment belong to the quote's source: a quote of a quote
+            # is attributed to where the words were first written.
+            owner = next((origin[q.source] for q in quotes or () if q.start <= start and end <= q.end
+                          and q.source in origin), ordinal)
+            hits = self._grams.setdefault(tuple(t for t, _, _ in toks[i:i + NGRAM]), [])
+            if owner not in hits:
+                hits.append(owner)
+
+    def find(self, text: str) -> list[Quote]:
+        """The quoted spans of a comment; none when the whole comment is a copy (that is a duplicate)."""
+        toks = tokens(text)
+        words = [t for t, _, _ in toks]
+        grams = [set(self._grams.get(tuple(words[i:i + NGRAM]), ())) for i in range(len(words) - NGRAM + 1)]
+        quotes = []
+        for lo, hi in _lines(text, toks):
+            quotes += self._spans(text, toks, grams, lo, hi)
+        quotes = _with_headers(text, quotes)
+        if quotes and not tokens(own_text(text, quotes)):
+            return []
+        return quotes
+
+    def _spans(self, text: str, toks: list, grams: list[set[int]], lo: int, hi: int) -> list[Quote]:
+        covered = [False] * (hi - lo)
+        for i in range(lo, hi - NGRAM + 1):
+            if grams[i]:
+                covered[i - lo:i - lo + NGRAM] = [True] * NGRAM
+        runs = _bridge(_runs(covered))
+        out = []
+        for a, b in runs:
+            n = b - a
+            matched = sum(covered[a:b])
+            if matched / n < MIN_COVERED or (n < SHORT_SPAN and matched < n):
+                continue
+            whole = a == 0 and b == hi - lo
+            if n < (NGRAM if whole else MIN_PARTIAL):
+                continue
+            votes: dict[int, int] = {}
+            for i in range(lo + a, lo + b - NGRAM + 1):
+                for s in grams[i]:
+                    votes[s] = votes.get(s, 0) + 1
+            source = min(votes, key=lambda s: (-votes[s], s))
+            start, end = _extend(text, toks[lo + a][1], toks[lo + b - 1][2], whole)
+            out.append(Quote(start, end, self.sources[source], text[start:end]))
+        return out
+
+
+def _lines(text: str, toks: list) -> list[tuple[int, int]]:
+    """Token index ranges [lo, hi) of each non-empty line."""
+    ranges, lo = [], 0
+    for i in range(1, len(toks) + 1):
+        if i == len(toks) or "\n" in text[toks[i - 1][2]:toks[i][1]]:
+            ranges.append((lo, i))
+            lo = i
+    return ranges
+
+
+def _runs(covered: list[bool]) -> list[tuple[int, int]]:
+    runs, start = [], None
+    for i, c in enumerate([*covered, False]):
+        if c and start is None:
+            start = i
+        elif not c and start is not None:
+            runs.append((start, i))
+            start = None
+    return runs
+
+
+def _bridge(runs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Join runs separated by at most MAX_GAP unmatched words (a word dropped, added or changed)."""
+    merged: list[tuple[int, int]] = []
+    for a, b in runs:
+        if merged and a - merged[-1][1] <= MAX_GAP:
+            merged[-1] = (merged[-1][0], b)
+        else:
+            merged.append((a, b))
+    return merged
+
+
+def _extend(text: str, start: int, end: int, whole: bool) -> tuple[int, int]:
+    """Widen a span over its quote marks and punctuation; a whole-line quote takes the whole line."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end < 0 else line_end
+    if whole:
+        return line_start, len(text[:line_end].rstrip())
+    while start > line_start and text[start - 1] in _OPENERS:
+        start -= 1
+    while end < line_end and text[end] in _CLOSERS:
+        end += 1
+    return start, end
+
+
+def _with_headers(text: str, quotes: list[Quote]) -> list[Quote]:
+    """A quote header line right above a quote belongs to the quote, not to the own text."""
+    out = []
+    for q in quotes:
+        before = text[:q.start].rstrip()
+        line_start = before.rfind("\n") + 1
+        if before and _HEADER.match(before[line_start:]) and not any(p.end > line_start for p in out):
+            q = Quote(line_start, q.end, q.source, text[line_start:q.end])
+        out.append(q)
+    return out
+
+
+def own_text(text: str, quotes: list[Quote]) -> str:
+    """The comment without its quoted spans: the remaining lines, paragraphs kept, blank runs collapsed."""
+    parts, last = [], 0
+    for q in sorted(quotes, key=lambda q: q.start):
+        parts.append(text[last:q.start])
+        last = q.end
+    parts.append(text[last:])
+    lines = [line.strip() for line in "".join(parts).split("\n")]
+    paragraphs = "\n".join(lines).split("\n\n")
+    return "\n\n".join(p.strip() for p in paragraphs if p.strip())

@@ -1,0 +1,117 @@
+"""The duplicate index in the store: entries and LSH band rows, looked up by band hash (issue 3).
+
+The store only keeps and finds rows; moderation.labelling.duplicates decides what is a duplicate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from sqlalchemy import func, insert, select, text
+from sqlalchemy.engine import Connection
+
+from moderation.store import schema
+from moderation.store.core import StoreBase, utcnow
+
+MAX_CANDIDATES = 200  # a lookup reads at most this many entries, those sharing the most bands first
+_LOCK_CLASS = 0x64757031  # "dup1": the first key of PostgreSQL's two-key advisory locks for the index
+_ENTRY_COLUMNS = ("id", "comment_id", "thread_id", "author", "text_hash", "n_words", "text")
+_CHUNK = 500
+
+
+def _entry_dict(row: Any) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in _ENTRY_COLUMNS}
+
+
+class DupIndexMixin(StoreBase):
+    """Add entries to the duplicate index and find the candidates that share a band or the exact hash."""
+
+    def _dup_candidates(self, conn: Connection, text_hash: int, bands: Sequence[int],
+                        exclude: str | None = None) -> list[dict[str, Any]]:
+        e, b = schema.dup_entries, schema.dup_bands
+        ids: set[int] = set()
+        if bands:
+            shared = (select(b.c.entry_id).where(b.c.band_hash.in_(sorted(set(bands))))
+                      .group_by(b.c.entry_id).order_by(func.count().desc(), b.c.entry_id)
+                      .limit(MAX_CANDIDATES))
+            ids.update(conn.execute(shared).scalars())
+        ids.update(conn.execute(select(e.c.id).where(e.c.text_hash == text_hash)
+                                .order_by(e.c.id).limit(MAX_CANDIDATES)).scalars())
+        if not ids:
+            return []
+        rows = conn.execute(select(*(e.c[name] for name in _ENTRY_COLUMNS))
+                            .where(e.c.id.in_(sorted(ids))).order_by(e.c.id))
+        return [_entry_dict(r) for r in rows if r.comment_id != exclude]
+
+    def dup_candidates(self, text_hash: int, bands: Sequence[int],
+                       exclude: str | None = None) -> list[dict[str, Any]]:
+        """Entries with this exact-text hash or sharing an LSH band, oldest first (read only)."""
+        with self.read() as conn:
+            return self._dup_candidates(conn, text_hash, bands, exclude)
+
+    def _lock_keys(self, conn: Connection, keys: Sequence[int]) -> None:
+        # Two writers of near-duplicates share a band: they take the same lock and run one after the other,
+        # so the second always sees the first. SQLite needs nothing: its write transactions are serial.
+        if self.dialect != "postgresql":
+            return
+        ordered = sorted({k % 2_147_483_647 for k in keys})
+        conn.execute(text("SELECT count(pg_advisory_xact_lock(:c, k)) FROM "
+                          "(SELECT k FROM unnest(CAST(:keys AS integer[])) AS k ORDER BY k) AS s"),
+                     {"c": _LOCK_CLASS, "keys": ordered})
+
+    def dup_find_and_add(self, entry: dict[str, Any], bands: Sequence[int]) -> list[dict[str, Any]]:
+        """Atomically: the candidates stored before this entry, then the entry added (idempotent by comment id)."""
+        e = schema.dup_entries
+        with self.write() as conn:
+            self._lock_keys(conn, [entry["text_hash"], *bands])
+            existing = conn.execute(select(e.c.id).where(e.c.comment_id == entry["comment_id"])).scalar()
+            candidates = self._dup_candidates(conn, entry["text_hash"], bands, exclude=entry["comment_id"])
+            if existing is not None:
+                return [c for c in candidates if c["id"] < existing]
+            new_id = conn.execute(insert(e).values(**_entry_row(entry))).inserted_primary_key[0]
+            if bands:
+                conn.execute(insert(schema.dup_bands),
+                             [{"band_hash": h, "entry_id": new_id} for h in sorted(set(bands))])
+            return candidates
+
+    def dup_add_many(self, items: Sequence[tuple[dict[str, Any], Sequence[int]]]) -> int:
+        """Bulk-add entries without looking anything up (building an index); returns how many were added."""
+        e = schema.dup_entries
+        now = utcnow()
+        with self.write() as conn:
+            for i in range(0, len(items), _CHUNK):
+                chunk = items[i:i + _CHUNK]
+                rows = [{**_entry_row(entry), "created_at": now} for entry, _ in chunk]
+                ids = conn.execute(insert(e).returning(e.c.id, sort_by_parameter_order=True), rows).scalars().all()
+                band_rows = [{"band_hash": h, "entry_id": new_id}
+                             for new_id, (_, bands) in zip(ids, chunk, strict=True) for h in sorted(set(bands))]
+                if band_rows:
+                    conn.execute(insert(schema.dup_bands), band_rows)
+        return len(items)
+
+    def dup_entries(self, batch: int = 5000) -> Iterator[dict[str, Any]]:
+        """Every entry, oldest first (a brute-force scan, for benchmarks and checks)."""
+        e = schema.dup_entries
+        last = 0
+        while True:
+            with self.read() as conn:
+                rows = conn.execute(select(*(e.c[name] for name in _ENTRY_COLUMNS)).where(e.c.id > last)
+                                    .order_by(e.c.id).limit(batch)).all()
+            if not rows:
+                return
+            for r in rows:
+                yield _entry_dict(r)
+            last = rows[-1].id
+
+    def dup_count(self) -> dict[str, int]:
+        """Rows in the index tables."""
+        with self.read() as conn:
+            return {"entries": conn.execute(select(func.count()).select_from(schema.dup_entries)).scalar_one(),
+                    "bands": conn.execute(select(func.count()).select_from(schema.dup_bands)).scalar_one()}
+
+
+def _entry_row(entry: dict[str, Any]) -> dict[str, Any]:
+    return {"comment_id": entry["comment_id"], "thread_id": entry.get("thread_id"),
+            "author": entry.get("author"), "text_hash": entry["text_hash"], "n_words": entry["n_words"],
+            "text": entry["text"], "created_at": entry.get("created_at") or utcnow()}
