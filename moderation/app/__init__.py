@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Flask
 
+from moderation import pages
 from moderation.app import errors, ops, resources
 
 
@@ -24,4 +25,5 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(api.bp)
     app.register_blueprint(coral.bp)
+    pages.init_app(app)  # the people's pages: sign-in, labelling, agreement, queues, admin (issue 6)
     return app

@@ -41,3 +41,6 @@ def revoke(prefix: str) -> None:
     """Revoke the key with this prefix (the part after `mod_`)."""
     _store().revoke_api_key(prefix)
     click.echo(json.dumps({"revoked": prefix}))
+
+
+from moderation.pages.commands import users  # noqa: E402, F401 - `moderation users` (issue 6, the pages)

@@ -1,0 +1,102 @@
+"""The moderation pages' logic: queue items grouped by near-copies, each with why it is there, and one
+decision for a group through the service's own decision function (same audit log, same 409)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from moderation.app import service
+from moderation.app.routing import QUEUES
+from moderation.app.validation import REJECT_REASONS
+from moderation.dataset import Comment
+from moderation.errors import ConflictError, InputError, NotFoundError
+from moderation.pages import highlight, tags
+from moderation.store import Store
+
+PAGE = 100
+RELABELS = (("1", "favor"), ("2", "against"), ("3", "none"), ("o", "off_topic"))
+
+
+def counts(store: Store) -> dict[str, int]:
+    """Open items per queue, every known queue listed."""
+    return {**dict.fromkeys(QUEUES, 0), **store.queue_counts()}
+
+
+def check_queue(name: str) -> str:
+    """The queue's name (NotFoundError for an unknown one)."""
+    if name not in QUEUES:
+        raise NotFoundError(f"unknown queue {name!r} (one of {', '.join(QUEUES)})", field="name")
+    return name
+
+
+def _groups(items: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Items joined when one duplicates another or both duplicate the same comment (highest priority first)."""
+    parent: dict[str, str] = {}
+
+    def root(x: str) -> str:
+        while parent.get(x, x) != x:
+            x = parent[x]
+        return x
+
+    for item in items:
+        dup = (item.get("scores") or {}).get("duplicate_of")
+        if dup:
+            parent[root(item["comment_id"])] = root(dup)
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for item in items:
+        groups.setdefault(root(item["comment_id"]), []).append(item)
+    return list(groups.values())
+
+
+def _comment(store: Store, comment_id: str | None) -> Comment | None:
+    if not comment_id:
+        return None
+    try:
+        return store.get_comment(comment_id)
+    except NotFoundError:
+        return None
+
+
+def cards(store: Store, name: str, limit: int = PAGE) -> list[dict[str, Any]]:
+    """The queue's open items as cards: the leader's text with quotes and reason words, its duplicate, the group."""
+    items = store.queue_items(check_queue(name), limit=limit)
+    threads: dict[str, tuple[Any, list[Comment]]] = {}
+    out = []
+    for group in _groups(items):
+        lead = group[0]
+        tid = lead["thread_id"]
+        if tid not in threads:
+            threads[tid] = (store.get_thread(tid), store.thread_comments(tid))
+        thread, comments = threads[tid]
+        found = tags.thread_tags(thread, comments, wanted=[lead["comment_id"]]).get(lead["comment_id"], {})
+        scores = lead.get("scores") or {}
+        out.append({
+            "item": lead, "thread": thread, "members": group[1:], "ids": [i["comment_id"] for i in group],
+            "segments": highlight.segments(lead["text"], found.get("quotes") or [], highlight.reason_words(found)),
+            "duplicate": _comment(store, scores.get("duplicate_of")), "scores": scores,
+            "suggestion": tags.suggestion(found),
+        })
+    return out
+
+
+def decide_group(comment_ids: list[str], form: dict[str, str], actor: str) -> dict[str, Any]:
+    """One decision for every comment of a group, each through service.decide; conflicts are counted, not fatal."""
+    if not comment_ids:
+        raise InputError("no comment to decide", field="comment_ids")
+    action = form.get("action", "")
+    body: dict[str, Any] = {"action": action, "reason_code": form.get("reason_code") or None}
+    if action == "relabel":
+        stance = form.get("stance", "")
+        body["label"] = {"off_topic": True, "stance": "none"} if stance == "off_topic" else {"stance": stance}
+    decided, conflicts = [], []
+    for cid in comment_ids:
+        try:
+            decided.append(service.decide(cid, body, actor))
+        except ConflictError:
+            if len(comment_ids) == 1:
+                raise
+            conflicts.append(cid)
+    return {"decided": [d["comment_id"] for d in decided], "conflicts": conflicts, "action": action}
+
+
+REASONS = tuple((str(i + 1), r) for i, r in enumerate(REJECT_REASONS))

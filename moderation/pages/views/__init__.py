@@ -1,0 +1,1 @@
+"""The pages' blueprints: thin views, one package call each."""
