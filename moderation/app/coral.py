@@ -18,7 +18,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from moderation.app.resources import get_engine, get_store, setting
+from moderation.app.resources import get_engine, get_store, get_thread_cache, setting
 from moderation.app.routing import make_policy
 from moderation.app.scoring import score_items
 from moderation.app.validation import Options, ScoreItem, json_body
@@ -93,14 +93,15 @@ def moderate() -> dict[str, Any]:
         return {}
     store = get_store()
     try:
-        store.get_thread(story_id)
+        get_thread_cache().thread(store, story_id)
     except NotFoundError:
         return {}
     engine = get_engine()
     from flask import current_app
 
     policy = make_policy(current_app.config["MODERATION"], engine.manifest)
-    result = score_items(store, engine, policy, [ScoreItem(comment)], Options(store=action == "NEW"))[0]
+    result = score_items(store, engine, policy, [ScoreItem(comment)], Options(store=action == "NEW"),
+                         cache=get_thread_cache())[0]
     return coral_answer(result, float(setting("coral_reject_off_topic")))
 
 

@@ -2,39 +2,67 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
 from moderation.app.models import Engine
 from moderation.app.routing import Policy, route, scores_of
 from moderation.app.validation import ATTRIBUTES, Options, ScoreItem
 from moderation.dataset import Comment, Thread
-from moderation.errors import NotFoundError
 from moderation.store import Store
 
 
-class ThreadContext:
-    """Threads and their stored comments, read once per request however many comments share them."""
+class ThreadCache:
+    """Per process: threads (kept ttl seconds) and their comments, topped up with only the newer rows."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, ttl: float = 30.0) -> None:
+        self.ttl = ttl
+        self._lock = threading.Lock()
+        self._threads: dict[str, tuple[float, Thread]] = {}
+        self._comments: dict[str, tuple[int, list[Comment]]] = {}
+
+    def thread(self, store: Store, thread_id: str) -> Thread:
+        """A stored thread (NotFoundError when unknown)."""
+        hit = self._threads.get(thread_id)
+        if hit and time.monotonic() - hit[0] < self.ttl:
+            return hit[1]
+        thread = store.get_thread(thread_id)
+        with self._lock:
+            self._threads[thread_id] = (time.monotonic(), thread)
+        return thread
+
+    def comments(self, store: Store, thread_id: str) -> list[Comment]:
+        """The thread's stored comments in order: one query for the rows added since the last call."""
+        last, known = self._comments.get(thread_id, (0, []))
+        fresh = store.thread_comments_after(thread_id, last)
+        if not fresh:
+            return known
+        with self._lock:
+            last, known = self._comments.get(thread_id, (0, []))
+            ids = {c.id for c in known}
+            merged = known + [c for seq, c in fresh if seq > last and c.id not in ids]
+            self._comments[thread_id] = (max(last, fresh[-1][0]), merged)  # a new list: readers keep theirs
+        return merged
+
+
+class ThreadContext:
+    """Threads and their stored comments for one request, however many comments share them."""
+
+    def __init__(self, store: Store, cache: ThreadCache) -> None:
         self.store = store
-        self._threads: dict[str, Thread] = {}
+        self.cache = cache
         self._comments: dict[str, list[Comment]] = {}
 
     def thread(self, item: ScoreItem) -> Thread:
         """The item's inline thread, else its stored one (NotFoundError for an unknown thread id)."""
-        if item.thread is not None:
-            return item.thread
-        tid = item.comment.thread_id
-        if tid not in self._threads:
-            self._threads[tid] = self.store.get_thread(tid)
-        return self._threads[tid]
+        return item.thread if item.thread is not None else self.cache.thread(self.store, item.comment.thread_id)
 
     def earlier(self, item: ScoreItem) -> list[Comment]:
         """The thread's stored comments before this one (all of them for a comment not stored yet)."""
         tid = item.comment.thread_id
         if tid not in self._comments:
-            inline_new = item.thread is not None and not self._known(tid)
-            self._comments[tid] = [] if inline_new else self.store.thread_comments(tid)
+            self._comments[tid] = list(self.cache.comments(self.store, tid))
         comments = self._comments[tid]
         for i, c in enumerate(comments):
             if c.id == item.comment.id:
@@ -48,13 +76,6 @@ class ThreadContext:
     def remember(self, comment: Comment) -> None:
         """A comment just stored counts as earlier for the next ones in this request."""
         self._comments.setdefault(comment.thread_id, []).append(comment)
-
-    def _known(self, thread_id: str) -> bool:
-        try:
-            self.store.get_thread(thread_id)
-        except NotFoundError:
-            return False
-        return True
 
 
 def shape(item: ScoreItem, tags: dict[str, Any], queue: dict[str, Any], engine: Engine, stored: bool,
@@ -70,9 +91,9 @@ def shape(item: ScoreItem, tags: dict[str, Any], queue: dict[str, Any], engine: 
 
 
 def score_items(store: Store, engine: Engine, policy: Policy, items: list[ScoreItem], options: Options,
-                *, enqueue: bool = False) -> list[dict[str, Any]]:
+                *, enqueue: bool = False, cache: ThreadCache | None = None) -> list[dict[str, Any]]:
     """Tag, route and (when options.store) store each item; enqueue puts it in its review queue."""
-    context = ThreadContext(store)
+    context = ThreadContext(store, cache or ThreadCache(ttl=0.0))
     results = []
     for item in items:
         thread = context.thread(item)

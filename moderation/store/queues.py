@@ -64,6 +64,15 @@ class QueuesMixin(StoreBase):
                 item_id = int(result.inserted_primary_key[0])
         return {"comment_stored": stored, "queue_item_id": item_id}
 
+    def thread_comments_after(self, thread_id: str, after_seq: int) -> list[tuple[int, Comment]]:
+        """A thread's comments stored after row `after_seq`, with their row numbers (for incremental caches)."""
+        c = schema.comments
+        with self.read() as conn:
+            rows = conn.execute(select(c.c.seq, c.c.id, c.c.thread_id, c.c.text, c.c.author, c.c.parent_id)
+                                .where(c.c.thread_id == thread_id, c.c.seq > after_seq).order_by(c.c.seq))
+            return [(r.seq, Comment(id=r.id, thread_id=r.thread_id, text=r.text, author=r.author,
+                                    parent_id=r.parent_id)) for r in rows]
+
     def queue_counts(self) -> dict[str, int]:
         """Open items per queue."""
         q = schema.queue_items

@@ -1,0 +1,237 @@
+"""Service benchmark: real gunicorn (2 workers) on loopback, SQLite and PostgreSQL, against in-process scoring.
+
+    .venv/bin/python benchmarks/serve.py [--backend sqlite|postgresql|both] [--seconds 5] [--smoke]
+
+Reports, per backend: closed-loop single scoring at several concurrencies (req/s, p50, p99); 50 clients paced
+to a fixed total rate (latency measured from each request's scheduled time, so queueing is counted); batch
+throughput (comments/s); and the same comments scored in-process by the same code, as a ratio.
+The load generator runs in a second process (threads with keep-alive connections), bounded in time and count.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import multiprocessing as mp
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+PG_ADMIN = os.environ.get("MODERATION_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+MAX_REQUESTS = 200_000
+
+
+def _pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(q * len(values)))] * 1000 if values else float("nan")
+
+
+def _client(port: int, key: str, bodies: list[bytes], path: str, seconds: float, rate: float | None,
+            out: list[tuple[float, int]], start: float, offset: float) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {key}"}
+    i = 0
+    while len(out) < MAX_REQUESTS:
+        scheduled = start + offset + i / rate if rate else time.perf_counter()
+        if scheduled - start > seconds:
+            break
+        if rate and scheduled > time.perf_counter():
+            time.sleep(scheduled - time.perf_counter())
+        try:
+            conn.request("POST", path, body=bodies[i % len(bodies)], headers=headers)
+            response = conn.getresponse()
+            response.read()
+            status = response.status
+        except (OSError, http.client.HTTPException):
+            status = 0
+            conn.close()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        out.append((time.perf_counter() - scheduled, status))
+        i += 1
+    conn.close()
+
+
+def _load(args: tuple) -> dict[str, Any]:
+    """In the generator process: `clients` threads for `seconds`; closed loop, or paced to `rate` in total."""
+    port, key, bodies, path, clients, seconds, rate = args
+    out: list[tuple[float, int]] = []
+    start = time.perf_counter()
+    per = rate / clients if rate else None
+    threads = [threading.Thread(target=_client, args=(port, key, bodies, path, seconds, per, out, start,
+                                                      (n / rate) if rate else 0.0)) for n in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - start
+    ok = [lat for lat, status in out if status == 200]
+    return {"requests": len(out), "errors": len(out) - len(ok), "rps": len(ok) / elapsed,
+            "p50_ms": _pct(ok, 0.5), "p99_ms": _pct(ok, 0.99)}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _database(backend: str, tmp: Path) -> tuple[str, Any]:
+    if backend == "sqlite":
+        return f"sqlite:///{tmp / 'bench.db'}", None
+    from sqlalchemy import create_engine, text
+
+    schema = "bench_" + uuid.uuid4().hex[:10]
+    admin = create_engine(PG_ADMIN)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+
+    def drop() -> None:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+    sep = "&" if "?" in PG_ADMIN else "?"
+    return f"{PG_ADMIN}{sep}options=-csearch_path%3D{schema}", drop
+
+
+def _prepare(url: str, tmp: Path) -> tuple[str, list[dict[str, Any]], str | None]:
+    """Seed thread imported, a model trained when the trainer is installed, a key; the comments to score."""
+    from moderation.bootstrap import prepare_default
+    from moderation.store import open_store
+
+    os.environ["MODERATION_MODEL_DIR"] = str(tmp / "models")
+    store = open_store(url)
+    summary = prepare_default(store, log=lambda msg: print(f"  {msg}", file=sys.stderr))
+    thread = store.list_threads()[0]
+    comments = [{"text": c.text, "thread_id": thread.id, "store": False} for c in store.thread_comments(thread.id)]
+    return store.create_api_key("admin", "bench")[0], comments, summary["model"]
+
+
+def _in_process(url: str, comments: list[dict[str, Any]], seconds: float) -> float:
+    """Comments/s scored by the same code without HTTP (one at a time, as the service does)."""
+    from moderation.app import create_app
+    from moderation.app.resources import get_engine, get_store, get_thread_cache
+    from moderation.app.routing import make_policy
+    from moderation.app.scoring import score_items
+    from moderation.app.validation import Options, parse_item
+
+    app = create_app({"database_url": url, "log_json": False})
+    with app.app_context():
+        engine, store = get_engine(), get_store()
+        policy = make_policy(app.config["MODERATION"], engine.manifest)
+        items = [parse_item(c, 20_000) for c in comments]
+        n, start = 0, time.perf_counter()
+        while time.perf_counter() - start < seconds:
+            score_items(store, engine, policy, [items[n % len(items)]], Options(store=False),
+                        cache=get_thread_cache())
+            n += 1
+        return n / (time.perf_counter() - start)
+
+
+def _serve(url: str, port: int, log: Path) -> subprocess.Popen:
+    env = {**os.environ, "MODERATION_DATABASE_URL": url, "PYTHONPATH": str(ROOT), "MODERATION_LOG_JSON": "0",
+           "PROMETHEUS_MULTIPROC_DIR": tempfile.mkdtemp(prefix="bench-metrics-")}
+    code = f"from moderation.serving import run_gunicorn; run_gunicorn(host='127.0.0.1', port={port}, workers=2)"
+    with open(log, "wb") as fh:
+        proc = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=fh, stderr=fh)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/readyz")
+            if conn.getresponse().status in (200, 503):
+                conn.close()
+                return proc
+        except OSError:
+            time.sleep(0.3)
+    proc.kill()
+    raise SystemExit(f"server did not start: {log.read_text()[-2000:]}")
+
+
+def run_backend(backend: str, seconds: float, levels: list[int], rate: float, batch: int) -> dict[str, Any]:
+    """Every measurement for one backend."""
+    with tempfile.TemporaryDirectory(prefix="bench-serve-") as tmp_name:
+        tmp = Path(tmp_name)
+        url, drop = _database(backend, tmp)
+        try:
+            key, comments, model = _prepare(url, tmp)
+            bodies = [json.dumps(c).encode() for c in comments]
+            batch_items = [{k: v for k, v in c.items() if k != "store"} for c in (comments * batch)[:batch]]
+            batch_body = [json.dumps({"comments": batch_items, "store": False}).encode()]
+            port = _free_port()
+            proc = _serve(url, port, tmp / "server.log")
+            report: dict[str, Any] = {"backend": backend, "model": model, "comments": len(comments)}
+            try:
+                with mp.get_context("spawn").Pool(1) as pool:
+                    def run(*a: Any) -> dict[str, Any]:
+                        return pool.apply(_load, (a,))
+                    run(port, key, bodies, "/v1/score", 4, min(1.0, seconds), None)  # warm both workers
+                    report["single"] = {c: run(port, key, bodies, "/v1/score", c, seconds, None) for c in levels}
+                    report["paced_50"] = {**run(port, key, bodies, "/v1/score", 50, seconds, rate),
+                                          "target_rps": rate}
+                    b = run(port, key, batch_body, "/v1/score/batch", 2, seconds, None)
+                    report["batch"] = {**b, "size": batch, "comments_per_s": b["rps"] * batch}
+            finally:
+                proc.terminate()
+                proc.wait(timeout=30)
+            report["in_process_per_s"] = _in_process(url, comments, seconds)
+            report["batch_vs_in_process"] = report["batch"]["comments_per_s"] / report["in_process_per_s"]
+            return report
+        finally:
+            from moderation.store import forget_stores
+
+            forget_stores()
+            if drop:
+                drop()
+
+
+def _print(r: dict[str, Any]) -> None:
+    print(f"\n== {r['backend']} (model {r['model']}, {r['comments']} distinct comments, store=false) ==")
+    print(f"{'load':<28}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
+    rows = [(f"single, {c} clients closed", m) for c, m in r["single"].items()]
+    rows.append((f"single, 50 clients @{r['paced_50']['target_rps']:.0f}/s", r["paced_50"]))
+    rows.append((f"batch of {r['batch']['size']}, 2 clients", r["batch"]))
+    for name, m in rows:
+        print(f"{name:<28}{m['rps']:>9.1f}{m['p50_ms']:>9.1f}{m['p99_ms']:>9.1f}{m['errors']:>8}")
+    print(f"batch throughput {r['batch']['comments_per_s']:.0f} comments/s; in-process {r['in_process_per_s']:.0f}"
+          f" comments/s; ratio {r['batch_vs_in_process']:.2f} (target >= 0.5)")
+    p = r["paced_50"]
+    print(f"targets: p99 <= 25 ms at 50 clients: {p['p99_ms']:.1f} ms; >= 400 req/s: "
+          f"{max(m['rps'] for m in r['single'].values()):.0f} req/s (best closed loop)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and print the figures (JSON with --json)."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--seconds", type=float, default=5.0, help="per measurement")
+    parser.add_argument("--rate", type=float, default=400.0, help="total rate of the 50 paced clients")
+    parser.add_argument("--batch", type=int, default=64)
+    parser.add_argument("--smoke", action="store_true", help="CI: sqlite only, short runs, no targets checked")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
+    seconds, levels = args.seconds, [1, 10, 50]
+    if args.smoke:
+        backends, seconds, levels = ["sqlite"], 0.5, [1, 10]
+    reports = [run_backend(b, seconds, levels, args.rate, args.batch) for b in backends]
+    for r in reports:
+        if args.json:
+            print(json.dumps(r))
+        else:
+            _print(r)
+    bad = [r for r in reports for m in (*r["single"].values(), r["paced_50"], r["batch"]) if m["errors"]]
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,31 @@
+"""The service on the real labelling module (moderation.labelling.tagger.Tagger), no model yet."""
+
+from __future__ import annotations
+
+from moderation.app import create_app
+from moderation.store import open_store
+from tests.test_app_support import auth, seed
+
+
+def test_real_tagger_finds_a_repost_and_store_false_leaves_no_trace(db_url: str) -> None:
+    store = open_store(db_url)
+    seed(store)
+    key = store.create_api_key("scorer")[0]
+    client = create_app({"database_url": db_url, "testing": True, "log_json": False}).test_client()
+    text = "Japan has every reason to work with NATO while China keeps building up its navy."
+    first = client.post("/v1/score", json={"id": "p1", "text": text, "thread_id": "t1", "author": "ann"},
+                        headers=auth(key))
+    assert first.status_code == 200, first.get_json()
+    body = first.get_json()
+    assert body["model_version"] is None and body["stance"] is None and body["duplicate"] is None
+    assert 0.0 <= body["off_topic"]["probability"] <= 1.0 and body["own_text"] == text
+    probe = client.post("/v1/score", json={"id": "p2", "text": text, "thread_id": "t1", "author": "ann",
+                                           "store": False}, headers=auth(key)).get_json()
+    assert probe["duplicate"]["of"] == "p1" and probe["queue"]["name"] == "duplicate"
+    again = client.post("/v1/score", json={"id": "p3", "text": text, "thread_id": "t1", "author": "bob"},
+                        headers=auth(key)).get_json()
+    assert again["duplicate"]["of"] == "p1"          # p2 was never stored nor indexed
+    quote = client.post("/v1/score", json={"id": "p4", "thread_id": "t1", "author": "cy",
+                                           "text": f"\"{text}\"\nNo, Japan should stay out of it."},
+                        headers=auth(key)).get_json()
+    assert quote["duplicate"] is None and quote["quotes"] and quote["quotes"][0]["source"] == "p1"
