@@ -95,3 +95,33 @@ def test_overlap_decides_who_labels_what(store) -> None:  # noqa: ANN001
     assert labelling.next_comment(ann, "ann", 2).id == f"{T}-002"
     assert labelling.next_comment(ann, "ann", 2, after=f"{T}-058", skipped=frozenset({f"{T}-002"})).id == f"{T}-003"
     assert labelling.progress(ann, "ann", 2) == {"total": 58, "mine": 1, "team": 0, "gold": 0}
+
+
+class FakeTagger:
+    """A stand-in for a tagger with a stance model: comment n is 'against' with confidence 0.4 + n/100."""
+
+    def tag(self, comment, thread, earlier, *, remember: bool = True) -> dict:  # noqa: ANN001
+        top = 0.4 + int(comment.id[-3:]) / 100
+        rest = (1 - top) / 2
+        return {"quotes": [], "stance": {"label": "against", "probabilities": {
+            "favor": rest, "against": top, "none": rest}, "words": [{"word": "nato", "weight": 1.5}]}}
+
+
+def test_model_suggestion_uncertain_order_and_reason_words(db_url) -> None:  # noqa: ANN001
+    from moderation.app import create_app
+
+    seed_store(db_url)
+    app = create_app({"database_url": db_url, "secret_key": "k", "make_tagger": lambda store, model: FakeTagger()})
+    client = app.test_client()
+    _login(client, "ann")
+    page = client.get(f"/label/{T}?order=uncertain").text
+    assert f'data-comment="{T}-001"' in page  # the least confident first
+    assert re.search(r'class="stance against suggested[^"]*"', page) and "model 41%" in page
+    assert 'data-suggest="against"' in page
+    store = open_store(db_url)
+    store.save_scored(store.get_comment(f"{T}-002"), queue={
+        "name": "needs-review", "priority": 0.5, "reasons": ["stance against at 0.42"], "scores": {}})
+    _login(client, "mod")
+    queue = client.get("/queues/needs-review").text
+    assert "<mark>NATO</mark>" in queue and "model: against 42%" in queue
+    app.extensions["moderation"]["models"].close()
