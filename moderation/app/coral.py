@@ -54,11 +54,13 @@ def parse_request(body: dict[str, Any]) -> tuple[str, Comment, str]:
         raise InputError("comment.body is required", field="comment.body")
     if not isinstance(story, dict) or not isinstance(story.get("id"), str) or not story["id"]:
         raise InputError("story.id is required", field="story.id")
-    text = html.unescape(_TAG.sub(" ", comment["body"])).strip()
+    text = html.unescape(_TAG.sub(" ", comment["body"])).replace("\x00", "").strip()
     if len(text) > setting("max_comment_chars"):
         raise TooLargeError("comment.body is over the comment length limit", field="comment.body")
     author = body.get("author") if isinstance(body.get("author"), dict) else {}
     parent = comment.get("parentID")
+    if any("\x00" in v for v in (story["id"], author.get("id"), parent) if isinstance(v, str)):
+        raise InputError("ids must not contain NUL characters", field="story.id")
     return (str(body.get("action") or "NEW"),
             Comment(id="coral-" + uuid.uuid4().hex, thread_id=story["id"], text=text,
                     author=str(author.get("id")) if author.get("id") else None,

@@ -59,6 +59,8 @@ def _str(obj: dict[str, Any], key: str, where: str, *, required: bool = False, l
         raise InputError(f"{where}{key} must be a string", field=where + key)
     if len(value) > limit:
         raise InputError(f"{where}{key} is longer than {limit} characters", field=where + key)
+    if "\x00" in value:
+        raise InputError(f"{where}{key} contains a NUL character", field=where + key)
     return value
 
 
@@ -86,6 +88,8 @@ def parse_item(obj: Any, max_chars: int, where: str = "") -> ScoreItem:
     if len(text) > max_chars:
         raise TooLargeError(f"{where}text has {len(text)} characters; the limit is {max_chars}",
                             field=where + "text")
+    if "\x00" in text:  # PostgreSQL text cannot hold NUL; refuse it on every backend alike
+        raise InputError(f"{where}text contains a NUL character", field=where + "text")
     thread = _thread(obj["thread"], where) if obj.get("thread") is not None else None
     thread_id = thread.id if thread else _str(obj, "thread_id", where)
     if not thread_id:
