@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -44,16 +45,31 @@ def import_missing(store: Store, root: Path, log: Log) -> list[str]:
 
 
 def ensure_model(store: Store, root: Path, log: Log) -> str | None:
-    """Train and promote a model from the labelled datasets when the registry has none."""
+    """Train, register and promote a model from the labelled datasets when the registry has none."""
     current = store.current_model()
     if current is not None:
         return current["version"]
-    try:
-        from training.train import train_default
-    except ImportError:
-        log("no trainer installed: serving without a model")
+    folders = dataset_folders(root)
+    if not folders:
+        log(f"no labelled datasets under {root}: serving without a model")
         return None
-    return train_default(store, dataset_folders(root), Path(settings.get("model_dir")), log=log)
+    from training.promote import promote
+    from training.train import train
+
+    out = Path(settings.get("model_dir")).resolve() / "default"
+    log(f"training the default model from {', '.join(f.name for f in folders)} ...")
+    result = train([str(f) for f in folders], out / "staging")
+    version = result["manifest"]["version"]
+    final = out.parent / version
+    if final.exists():
+        shutil.rmtree(out / "staging")
+    else:
+        (out / "staging").rename(final)
+    shutil.rmtree(out, ignore_errors=True)
+    result["path"] = str(final)
+    outcome = promote(store, result)
+    log(f"model {version}: {outcome['reason']}")
+    return version
 
 
 def prepare_default(store: Store, log: Log = print) -> dict[str, Any]:
