@@ -28,18 +28,32 @@ class Examples:
     duplicate_of: list[str | None] = field(default_factory=list)
 
 
-def examples_from(datasets: list[Dataset]) -> Examples:
-    """Every labelled comment of the datasets as a record (text judged against its thread's target)."""
+def examples_from(datasets: list[Dataset], *, own_text: bool = True) -> Examples:
+    """Every labelled comment as a record judged against its thread's target.
+
+    With own_text (the default, and what the service does) the record's text is the comment's own text: quotes
+    of the article and of earlier comments removed, as the tagger removes them before scoring.
+    """
+    from moderation.labelling.owntext import thread_own_texts
+
     ex = Examples()
     for ds in datasets:
         threads = {t.id: t for t in ds.threads}
+        own: dict[str, str] = {}
+        if own_text:
+            by_thread: dict[str, list] = {}
+            for c in ds.comments:
+                by_thread.setdefault(c.thread_id, []).append(c)
+            for tid, comments in by_thread.items():
+                own.update(thread_own_texts(threads[tid], comments))
         for c in ds.comments:
             if c.stance is None and c.off_topic is None:
                 continue
             if c.stance is not None and c.stance not in STANCES:
                 raise UnprocessableError(f"comment {c.id}: unknown stance label {c.stance!r}")
             t = threads[c.thread_id]
-            ex.records.append({"text": c.text, "target": t.target or t.title, "title": t.title, "body": t.body})
+            text = own.get(c.id) or c.text
+            ex.records.append({"text": text, "target": t.target or t.title, "title": t.title, "body": t.body})
             ex.stance.append(c.stance)
             ex.off_topic.append(c.off_topic)
             ex.threads.append(c.thread_id)

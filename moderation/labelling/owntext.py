@@ -1,0 +1,24 @@
+"""Own text for a whole thread at once: what the trainer and `moderation evaluate` judge stance on.
+
+The tagger finds the same own text comment by comment (its QuoteIndex grows as comments arrive); this walks a
+thread in order with the same QuoteIndex, so a model is trained on exactly what it is later asked to score.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from moderation.dataset import Comment, Thread
+from moderation.labelling.quotes import ARTICLE, QuoteIndex, own_text
+
+
+def thread_own_texts(thread: Thread, comments: Sequence[Comment]) -> dict[str, str]:
+    """Each comment's own text (quotes of the article and earlier comments removed), by comment id."""
+    index = QuoteIndex()
+    index.add(ARTICLE, f"{thread.title}\n\n{thread.body}")
+    out: dict[str, str] = {}
+    for c in comments:
+        quotes = index.find(c.text)
+        out[c.id] = own_text(c.text, quotes) if quotes else c.text.strip()
+        index.add(c.id, c.text, quotes)
+    return out
