@@ -113,3 +113,13 @@ def test_plain_functions() -> None:
     assert cue_counts(["it", "is", "a", "hoax", "reportedly"])["refute"] == 1
     assert cues_near(["nato", "is", "not", "real"], {"nato"}, frozenset({"not"}), window=2) == 1
     assert cues_near(["nato", "a", "b", "c", "not"], {"nato"}, frozenset({"not"}), window=2) == 0
+
+
+def test_thread_cache_is_reused_bounded_and_not_pickled() -> None:
+    features = PairFeatures().fit(RECORDS)
+    first = features.transform(RECORDS)
+    assert features._threads
+    np.testing.assert_array_equal(features.transform(RECORDS), first)
+    assert "_threads" not in pickle.loads(pickle.dumps(features)).__dict__
+    features.fit(RECORDS[:2])
+    assert "_threads" not in features.__dict__

@@ -25,6 +25,10 @@ def _words(words: str) -> frozenset[str]:
     return frozenset(words.split())
 
 
+def _names(words: str) -> list[str]:
+    return words.split()
+
+
 STOP_WORDS = _words(
     """
     a an the and or but if of at by for with about against between into through during before after above
@@ -71,6 +75,7 @@ CUE_STEMS = frozenset(stem(w) for words in CUE_LISTS.values() for w in words)
 # Sparse cross terms, hashed: claim stem x cue stem in the text's most similar sentences ("x:"), claim cue x
 # text cue ("c:"), and the stems of those sentences ("t:"). A linear model needs them spelled out.
 TERM_KINDS = ("x", "c", "t")
+_THREAD_CACHE = 4096
 
 
 def content_stems(text: str) -> list[str]:
@@ -133,9 +138,7 @@ def cue_counts(tokens: Sequence[str]) -> dict[str, int]:
 def cues_near(tokens: Sequence[str], anchors: set[str], words: frozenset[str], window: int = 5) -> int:
     """Count cue ``words`` within ``window`` tokens of an anchor (e.g. a term shared with the claim)."""
     hits = [i for i, t in enumerate(tokens) if t in anchors]
-    if not hits:
-        return 0
-    return sum(1 for i, t in enumerate(tokens) if t in words and any(abs(i - j) <= window for j in hits))
+    return _near([i for i, t in enumerate(tokens) if t in words], hits, window)
 
 
 class _Doc:
@@ -188,24 +191,11 @@ def _near(cues: Sequence[int], anchors: Sequence[int], window: int) -> int:
 
 
 _CUES = tuple(CUE_LISTS)
-_COMPARE_NAMES = (
-    [
-        "cos",
-        "cov",
-        "cov_idf",
-        "jaccard",
-        "shared",
-        "bigram_shared",
-        "bigram_cov",
-        "lead_cov_idf",
-        "sent_max_cov_idf",
-        "sent_top3_cov_idf",
-        "sent_max_cos",
-    ]
-    + [f"top_{c}" for c in _CUES]
-    + ["refute_near_shared", "neg_near_shared"]
-    + [f"claim_{c}" for c in _CUES]
-    + ["claim_qmark", "claim_refute_x_top_refute", "claim_refute_x_no_top_refute", "claim_hedge_x_top_hedge"]
+_COMPARE_NAMES = _names(
+    "cos cov cov_idf jaccard shared bigram_shared bigram_cov lead_cov_idf sent_max_cov_idf sent_top3_cov_idf "
+    "sent_max_cos top_refute top_hedge top_assert top_neg refute_near_shared neg_near_shared claim_refute "
+    "claim_hedge claim_assert claim_neg claim_qmark claim_refute_x_top_refute claim_refute_x_no_top_refute "
+    "claim_hedge_x_top_hedge"
 )
 _TEXT_NAMES = (
     [f"text_{c}" for c in _CUES] + [f"text_{c}_rate" for c in _CUES] + ["text_len", "text_sentences", "text_qmark"]
@@ -305,6 +295,7 @@ class PairFeatures(TransformerMixin, BaseEstimator):
             docs.update((r.get("text", ""), r.get("target", "")))
             if self.article:
                 docs.add(_article(r))
+        self.__dict__.pop("_threads", None)
         df: dict[str, int] = {}
         for doc in docs:
             for s in set(content_stems(doc)):
@@ -317,14 +308,19 @@ class PairFeatures(TransformerMixin, BaseEstimator):
     def transform(self, records: Sequence[Mapping[str, str]]) -> np.ndarray | sp.csr_matrix:
         """One row per record (dense, or sparse with hashed terms); each distinct string analysed once a call."""
         check_is_fitted(self, "idf_")
-        cache: dict[tuple[str, bool], _Doc] = {}
+        # Texts are analysed once per call; targets and articles are kept across calls (a thread's comments
+        # arrive one at a time), in a bounded cache that is not pickled.
+        calls: dict[str, _Doc] = {}
+        threads: dict[str, _Doc] = self.__dict__.setdefault("_threads", {})
         unseen = max(self.idf_.values(), default=1.0)
 
         def doc(text: str, sentences: bool) -> _Doc:
-            key = (text, sentences)
-            if key not in cache:
-                cache[key] = _Doc(text, self.idf_, unseen, sentences)
-            return cache[key]
+            cache = calls if sentences else threads
+            if text not in cache:
+                if not sentences and len(threads) >= _THREAD_CACHE:
+                    threads.clear()
+                cache[text] = _Doc(text, self.idf_, unseen, sentences)
+            return cache[text]
 
         rows, crosses = [], []
         kinds = tuple(f"{k}:" for k in self.terms)
@@ -342,6 +338,12 @@ class PairFeatures(TransformerMixin, BaseEstimator):
             return dense
         hasher = FeatureHasher(2**self.hash_bits, input_type="string", alternate_sign=False)
         return sp.hstack([sp.csr_matrix(dense), hasher.transform(crosses)], format="csr")
+
+    def __getstate__(self) -> dict:
+        """Pickle without the cache of analysed targets and articles."""
+        state = super().__getstate__()
+        state.pop("_threads", None)
+        return state
 
     def _dense_names(self) -> list[str]:
         names = [f"target_{n}" for n in _COMPARE_NAMES]
