@@ -107,8 +107,9 @@ def coverage(claim: Iterable[str], text: Iterable[str], idf: Mapping[str, float]
         return 0.0
     if idf is None:
         return len(sc & st) / len(sc)
-    total = sum(idf.get(t, 1.0) for t in sc)
-    return sum(idf.get(t, 1.0) for t in sc & st) / total
+    # fsum: exact, so the result does not depend on set order (PYTHONHASHSEED).
+    total = math.fsum(idf.get(t, 1.0) for t in sc)
+    return math.fsum(idf.get(t, 1.0) for t in sc & st) / total
 
 
 def cosine(a: Mapping[str, float], b: Mapping[str, float]) -> float:
@@ -211,11 +212,11 @@ def compare(
     """
     cc = claim.cset
     shared = text.cset & cc
-    claim_idf = sum(idf.get(s, 1.0) for s in cc) or 1.0
-    cov_idf = sum(idf.get(s, 1.0) for s in shared) / claim_idf
+    claim_idf = math.fsum(idf.get(s, 1.0) for s in cc) or 1.0
+    cov_idf = math.fsum(idf.get(s, 1.0) for s in shared) / claim_idf
     scored = []
     for sset, weights, norm, cues in text.sentences:
-        cov = sum(idf.get(s, 1.0) for s in cc & sset) / claim_idf
+        cov = math.fsum(idf.get(s, 1.0) for s in cc & sset) / claim_idf
         cos = _dot(claim.weights, weights) / (claim.norm * norm) if claim.norm and norm else 0.0
         scored.append((cov, cos, sset, cues))
     scored.sort(key=lambda item: -item[0])
