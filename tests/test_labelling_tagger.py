@@ -10,13 +10,16 @@ from click.testing import CliRunner
 
 from moderation.cli import main
 from moderation.dataset import Comment, Dataset, load_dataset
-from moderation.labelling.relevance import Relevance
+from moderation.labelling.relevance import FEATURES, Relevance
 from moderation.labelling.tagger import Tagger
 from moderation.store import Store
 from tests.conftest import seeds_dir
 
 SEED = Path(__file__).resolve().parents[1] / "labels" / "kishida-nato"
-# Known misses of the unsupervised relevance score (seed-only idf): listed, not hidden.
+# Known misses of the unsupervised relevance score (seed-only idf): listed, not hidden, and exact (a new miss
+# fails, and so does a fixed one until it is taken off the list). No lexical feature of moderation.labelling.topic
+# separates them: the LDP teaser scores higher than -006 and -022 on every one (word and character n-gram
+# cosines to the article and to the nearest comment, coverage by the thread's vocabulary).
 ON_TOPIC_MISSES = {"kishida-nato-006", "kishida-nato-022"}
 TEASER_MISSES = {"yakuza", "LDP"}
 
@@ -62,20 +65,20 @@ def test_own_text_excludes_the_quote(seed_tags: tuple) -> None:
 
 def test_off_topic_matches_the_hand_labels(seed_tags: tuple) -> None:
     ds, tags, _ = seed_tags
-    for c, t in zip(ds.comments, tags, strict=True):
-        if c.id in ON_TOPIC_MISSES:
-            continue
-        assert (t["off_topic"]["probability"] >= 0.5) == c.off_topic, (c.id, t["off_topic"])
+    misses = {c.id: t["off_topic"] for c, t in zip(ds.comments, tags, strict=True)
+              if (t["off_topic"]["probability"] >= 0.5) != c.off_topic}
+    assert set(misses) == ON_TOPIC_MISSES, misses
     assert tags[34]["off_topic"]["probability"] > 0.9  # -035 "Damn keyboard, LOL.."
+    assert all(set(t["off_topic"]["features"]) == set(FEATURES) for t in tags)
 
 
-@pytest.mark.parametrize("name", sorted(_teasers()))
+@pytest.mark.parametrize("name", [
+    pytest.param(n, marks=pytest.mark.xfail(strict=True, reason="known miss: shares Japan/politics terms"))
+    if n in TEASER_MISSES else n for n in sorted(_teasers())])
 def test_unrelated_stories_are_off_topic(seed_tags: tuple, name: str) -> None:
     ds, _, tagger = seed_tags
     comment = Comment(id=f"teaser-{name}", thread_id=ds.threads[0].id, text=_teasers()[name])
     tags = tagger.tag(comment, ds.threads[0], ds.comments, remember=False)
-    if name in TEASER_MISSES:
-        pytest.xfail(f"known miss: {name} scores {tags['off_topic']['score']} (shares Japan/politics terms)")
     assert tags["off_topic"]["probability"] >= 0.5, tags["off_topic"]
 
 

@@ -1,56 +1,83 @@
 """Relevance of a comment's own text to its thread: the unsupervised off-topic signal (issue 3).
 
-TF-IDF over content stems (the pair features' building blocks in moderation.model.pair), fitted on the
-store's articles and comments. The score is the largest of: cosine to the article (title + body), cosine to
-the target and title, and a discounted cosine to the closest earlier comment (a reply about the thread's
-argument is on topic even when it shares no word with the article). A logistic curve turns it into an
-off-topic probability; the trained off-topic model later takes the features instead.
+The topic of a thread is its article and target AND its discussion (moderation.labelling.topic.ThreadTopic,
+built once per thread and grown as comments arrive). Features of a comment against it (FEATURES): tf-idf
+cosines over content stems to the article, the target, the thread's topical terms (used TOPICAL+ times) and
+the nearest earlier comment anywhere in the thread; character 3-5-gram cosine to the article; the share of
+the comment's idf-weighted stems, and of its character n-grams, that the thread uses anywhere.
+
+The score is a small rule: the largest of the article/target cosine, the topical cosine and REPLY_WEIGHT x
+the nearest-comment cosine (a reply about the thread's argument is on topic even when it shares no word with
+the article); a quote-reply scores at least QUOTE_FLOOR; a logistic curve turns it into an off-topic
+probability. The n-gram and coverage features are reported with it, for the trained off-topic model: a
+logistic combination of all of them fitted on FNC-1 (`benchmarks/fnc1_relevance.py --fit`) separates FNC-1
+pairs better but does not transfer to comment threads (see that benchmark's docstring).
 """
 
 from __future__ import annotations
 
 import math
+import random
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import select
 
 from moderation.dataset import Thread
-from moderation.model.pair import content_stems, cosine, tfidf_weights
+from moderation.labelling.topic import ThreadTopic, Vocabulary, analyse
 
-PREFIX = 5  # stems cut to 5 letters: Russia/Russian, Japan/Japanese, Abkhaz/Abkhazia meet
-REPLY_WEIGHT = 0.8  # a match with one recent comment counts a little less than one with the article
-TOPICAL = 3
-RECENT = 10  # comments answer recent comments: the last RECENT are compared one by one
+FEATURES = ("article", "target", "thread", "reply", "char_article", "coverage", "char_coverage")
+REPLY_WEIGHT = 0.8  # a match with one earlier comment counts a little less than one with the article
 QUOTE_FLOOR = 0.075  # a quote-reply answers the thread: its score is at least this (probability ~0.2)
 MIDPOINT = 0.06  # score where the off-topic probability is one half
 SCALE = 0.01
 MAX_FIT_DOCS = 50_000
+CHAR_FIT_DOCS = 5_000  # character n-gram document frequencies come from a sample of this many documents
+MAX_THREADS = 1_000  # thread topics kept by Relevance.score for callers that do not keep their own
 
 
-def terms(text: str) -> list[str]:
-    """Content stems of a text (moderation.model.pair), cut to PREFIX letters."""
-    return [s[:PREFIX] for s in content_stems(text)]
+def _idf(df: dict[str, int], n: int) -> dict[str, float]:
+    return {t: math.log((1 + n) / (1 + d)) + 1.0 for t, d in df.items()}
+
+
+def rule(features: Mapping[str, Any]) -> tuple[float, str]:
+    """The relevance score of the rule and the part that gave it: article (or target), thread or reply."""
+    parts = {"article": max(features["article"], features["target"]), "thread": features["thread"],
+             "reply": REPLY_WEIGHT * features["reply"]}
+    best = max(parts, key=lambda k: parts[k])
+    return float(parts[best]), best
 
 
 class Relevance:
-    """Smoothed idf over content stems, and the relevance features and score of a text in a thread."""
+    """Smoothed idf over content stems and character n-grams, and the relevance of a text in a thread."""
 
-    def __init__(self, idf: Mapping[str, float] | None = None) -> None:
-        self.idf = dict(idf or {})
-        self._vectors: dict[str, dict[str, float]] = {}
-        self._threads: dict[tuple[str, str, str], tuple[int, dict[str, float]]] = {}
+    def __init__(self, vocab: Vocabulary | None = None) -> None:
+        self.vocab = vocab or Vocabulary({}, {}, 1.0, 1.0)
+        self._topics: dict[tuple[str, str, str, str], ThreadTopic] = {}
+
+    @property
+    def idf(self) -> dict[str, float]:
+        """The idf of content stems."""
+        return dict(self.vocab.idf)
 
     @classmethod
-    def fit(cls, docs: Iterable[str]) -> Relevance:
-        """Learn idf weights from documents (articles, targets, comments)."""
+    def fit(cls, docs: Iterable[str], seed: int = 0) -> Relevance:
+        """Learn idf weights from documents (articles, targets, comments); n-grams from a sample of them."""
+        docs = list(docs)
+        sample = docs if len(docs) <= CHAR_FIT_DOCS else random.Random(seed).sample(docs, CHAR_FIT_DOCS)
+        chosen = {id(d) for d in sample}
         df: dict[str, int] = {}
-        n = 0
+        char_df: dict[str, int] = {}
         for doc in docs:
-            n += 1
-            for s in set(terms(doc)):
+            stems, grams = analyse(doc)
+            for s in set(stems):
                 df[s] = df.get(s, 0) + 1
-        return cls({s: math.log((1 + n) / (1 + d)) + 1.0 for s, d in df.items()})
+            if id(doc) in chosen:
+                for g in set(grams):
+                    char_df[g] = char_df.get(g, 0) + 1
+        n, n_char = len(docs), len(sample)
+        idf, char_idf = _idf(df, n), _idf(char_df, n_char)
+        return cls(Vocabulary(idf, char_idf, max(idf.values(), default=1.0), max(char_idf.values(), default=1.0)))
 
     @classmethod
     def from_store(cls, store: Any, extra: Iterable[str] = ()) -> Relevance:
@@ -65,69 +92,55 @@ class Relevance:
                                  .limit(MAX_FIT_DOCS)).scalars().all()
         return cls.fit([*docs, *extra])
 
-    def vector(self, text: str) -> dict[str, float]:
-        """The tf-idf weights of a text's content stems (cached by text)."""
-        vec = self._vectors.get(text)
-        if vec is None:
-            if len(self._vectors) > 20_000:
-                self._vectors.clear()
-            vec = self._vectors[text] = tfidf_weights(terms(text), self.idf)
-        return vec
+    def topic(self, thread: Thread, context: Sequence[tuple[str, str]] = ()) -> ThreadTopic:
+        """A new ThreadTopic of a thread with the (id, own text) comments of ``context`` added, in order."""
+        topic = ThreadTopic(self.vocab, thread)
+        for cid, text in context:
+            topic.add(cid, text)
+        return topic
 
-    def _aggregate(self, thread: Thread, context: Sequence[tuple[str, str]]) -> dict[str, float]:
-        """Term counts of the article and every context text, kept per thread and grown as context grows."""
-        key = (thread.id, thread.title, thread.body)
-        count, agg = self._threads.get(key, (0, None))
-        if agg is None or count > len(context):
-            count, agg = 0, {}
-            for t in terms(f"{thread.title}\n{thread.body}"):
-                agg[t] = agg.get(t, 0.0) + 1.0
-        for _, ctext in context[count:]:
-            for t in terms(ctext):
-                agg[t] = agg.get(t, 0.0) + 1.0
-        self._threads[key] = (len(context), agg)
-        return agg
+    def _cached_topic(self, thread: Thread, context: Sequence[tuple[str, str]]) -> ThreadTopic:
+        """The kept topic of the thread grown to ``context`` (rebuilt when context is not an extension of it)."""
+        key = (thread.id, thread.title, thread.target, thread.body)
+        topic = self._topics.get(key)
+        n = len(topic) if topic is not None else 0
+        if topic is None or n > len(context) or (n and context[n - 1][0] != topic.ids[-1]):
+            if len(self._topics) >= MAX_THREADS:
+                self._topics.clear()
+            topic = self._topics[key] = ThreadTopic(self.vocab, thread)
+            n = 0
+        for cid, text in context[n:]:
+            topic.add(cid, text)
+        return topic
 
     def features(self, text: str, thread: Thread, context: Sequence[tuple[str, str]] = ()) -> dict[str, Any]:
-        """Cosines to the article, the target, the whole thread and the closest recent comment."""
-        own = self.vector(text)
-        article = self.vector(f"{thread.title}\n{thread.body}")
-        claim = self.vector(f"{thread.target}\n{thread.title}")
-        top = max(self.idf.values(), default=1.0)
-        # Terms the thread uses at least TOPICAL times make its topic; one-off words (a "lol", a "year")
-        # would let any text look a little related.
-        whole = {t: c * self.idf.get(t, top) for t, c in self._aggregate(thread, context).items() if c >= TOPICAL}
-        best_id, best = None, 0.0
-        for cid, ctext in context[-RECENT:]:
-            vec = self.vector(ctext)
-            if len(own.keys() & vec.keys()) < 2:  # one shared word ("lol") is not a shared subject
-                continue
-            sim = cosine(own, vec)
-            if sim > best:
-                best_id, best = cid, sim
-        shared = sorted(set(own) & set(whole), key=lambda s: -own[s])
-        return {"article_cos": cosine(own, article), "target_cos": cosine(own, claim),
-                "thread_cos": cosine(own, whole), "reply_cos": best, "reply_to": best_id,
-                "shared_terms": shared, "n_terms": len(own)}
+        """The relevance features of a text in a thread whose earlier comments are ``context`` (id, own text)."""
+        return self._cached_topic(thread, context).features(text)
 
     def score(self, text: str, thread: Thread, context: Sequence[tuple[str, str]] = (),
               quotes: Sequence[str] = ()) -> dict[str, Any]:
-        """The off-topic tag: probability, relevance score and a one-line reason (quotes: quoted sources)."""
-        f = self.features(text, thread, context)
-        parts = {"article": max(f["article_cos"], f["target_cos"]), "thread": f["thread_cos"],
-                 "reply": REPLY_WEIGHT * f["reply_cos"]}
-        best = max(parts, key=lambda k: parts[k])
-        score = parts[best]
+        """The off-topic tag: probability, relevance score and a one-line reason (quotes: quoted sources).
+
+        Keeps one ThreadTopic per thread and grows it when ``context`` extends the previous call's: a caller
+        that keeps its own topic should call :meth:`score_topic` instead.
+        """
+        return self.score_topic(self._cached_topic(thread, context), text, quotes)
+
+    def score_topic(self, topic: ThreadTopic, text: str, quotes: Sequence[str] = ()) -> dict[str, Any]:
+        """The off-topic tag of a text against a thread topic holding exactly its earlier comments."""
+        f = topic.features(text)
+        score, best = rule(f)
         if quotes and score < QUOTE_FLOOR:
             score, best = QUOTE_FLOOR, "quote"
         probability = 1.0 / (1.0 + math.exp((score - MIDPOINT) / SCALE))
         terms_ = ", ".join(f["shared_terms"][:5]) or "none"
         if not f["n_terms"] and best != "quote":
-            reason = "no content words to relate to the article"
+            reason = "no content words to relate to the thread"
         elif best == "quote":
             reason = f"answers a quote of {', '.join(dict.fromkeys(quotes))}"
         elif best == "reply":
-            reason = f"closest to recent comment {f['reply_to']} (cosine {f['reply_cos']:.2f})"
+            reason = f"closest to earlier comment {f['reply_to']} (cosine {f['reply']:.2f})"
         else:
             reason = f"cosine {score:.2f} to the {best}; shared terms: {terms_}"
-        return {"probability": round(probability, 4), "score": round(score, 4), "reason": reason}
+        return {"probability": round(probability, 4), "score": round(score, 4), "reason": reason,
+                "features": {k: round(float(f[k]), 4) for k in FEATURES}}

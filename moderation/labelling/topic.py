@@ -1,0 +1,157 @@
+"""The topic of one thread (article, target and the own texts of its comments so far), built once and grown.
+
+A :class:`ThreadTopic` holds everything relevance needs from the thread, computed once per thread and extended
+by :meth:`ThreadTopic.add` as comments arrive: the tf-idf vectors of the article and the target, an inverted
+index of the earlier comments' stems (to find the nearest earlier comment without a scan), and the thread's
+vocabulary of stems and of character n-grams. :meth:`ThreadTopic.features` then does O(own text) work (plus
+bounded posting lists) for one comment.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+
+from moderation.dataset import Thread
+from moderation.model.pair import STOP_WORDS, cosine
+from moderation.text import normalize, stem, word_tokens
+
+PREFIX = 5  # stems cut to 5 letters: Russia/Russian, Japan/Japanese, Abkhaz/Abkhazia meet
+GRAMS = (3, 4, 5)  # character n-grams of each content word, padded with a space each side (char_wb)
+MIN_SHARED = 2  # an earlier comment sharing one stem ("lol") is not a neighbour
+TOPICAL = 3  # terms the thread uses at least this often make its topic: one-off words ("lol", "year") do not
+MAX_POSTINGS = 64  # per stem, only the latest comments using it are visited: bounds the work of a lookup
+
+
+@lru_cache(maxsize=200_000)
+def word_grams(word: str) -> tuple[str, ...]:
+    """Character n-grams (GRAMS) of one word padded with spaces, as scikit-learn's char_wb analyser makes."""
+    w = f" {word} "
+    return tuple(w[i:i + n] for n in GRAMS for i in range(len(w) - n + 1))
+
+
+@lru_cache(maxsize=256)
+def analyse(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Content stems (cut to PREFIX letters) and character n-grams of the content words of a text."""
+    stems: list[str] = []
+    grams: list[str] = []
+    for t in word_tokens(normalize(text)):
+        if t in STOP_WORDS:
+            continue
+        t = t.lstrip("#")
+        stems.append(stem(t)[:PREFIX])
+        if any(ch.isalpha() for ch in t):
+            grams.extend(word_grams(t))
+    return tuple(stems), tuple(grams)
+
+
+def weights(tokens: Iterable[str], idf: Mapping[str, float], unseen: float) -> dict[str, float]:
+    """Term frequency times idf (``unseen`` for terms the idf has never seen)."""
+    counts: dict[str, float] = {}
+    for t in tokens:
+        counts[t] = counts.get(t, 0.0) + 1.0
+    return {t: c * idf.get(t, unseen) for t, c in counts.items()}
+
+
+def _norm(vec: Mapping[str, float]) -> float:
+    return math.sqrt(sum(w * w for w in vec.values()))
+
+
+def _covered(vec: Mapping[str, float], vocab: set[str] | dict[str, int]) -> float:
+    """Share of a vector's weight on terms found in ``vocab`` (0 for an empty vector)."""
+    total = sum(vec.values())
+    return sum(w for t, w in vec.items() if t in vocab) / total if total else 0.0
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The idf of stems and of character n-grams (fitted by moderation.labelling.relevance.Relevance)."""
+
+    idf: Mapping[str, float]
+    char_idf: Mapping[str, float]
+    unseen: float  # idf of a stem never seen in fitting
+    char_unseen: float
+
+
+class ThreadTopic:
+    """One thread's article, target and earlier comments as relevance compares a comment with them."""
+
+    def __init__(self, vocab: Vocabulary, thread: Thread) -> None:
+        self.vocab = vocab
+        self.thread_id = thread.id
+        article, article_grams = analyse(f"{thread.title}\n{thread.body}")
+        claim, claim_grams = analyse(f"{thread.target}\n{thread.title}")
+        self.article = weights(article, vocab.idf, vocab.unseen)
+        self.claim = weights(claim, vocab.idf, vocab.unseen)
+        self.char_article = weights((*article_grams, *claim_grams), vocab.char_idf, vocab.char_unseen)
+        self.stems: dict[str, int] = {}  # stem -> how many times the article and the comments use it
+        self.grams: set[str] = set(article_grams) | set(claim_grams)
+        self._topical_sq = 0.0  # squared norm of the topical vector: stems used TOPICAL+ times, count x idf
+        self._count(article)
+        self.ids: list[str] = []  # the comments added, in order
+        self._norms: list[float] = []
+        self._postings: dict[str, list[tuple[int, float]]] = {}
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def add(self, comment_id: str, own_text: str) -> None:
+        """Add a comment's own text to the thread (it becomes an earlier comment of those that follow)."""
+        stems, grams = analyse(own_text)
+        vec = weights(stems, self.vocab.idf, self.vocab.unseen)
+        pos = len(self.ids)
+        self.ids.append(comment_id)
+        self._norms.append(_norm(vec))
+        for s, w in vec.items():
+            self._postings.setdefault(s, []).append((pos, w))
+        self._count(stems)
+        self.grams.update(grams)
+
+    def _count(self, stems: Iterable[str]) -> None:
+        """Count stems into the thread's vocabulary, keeping the topical vector's norm up to date."""
+        for s in stems:
+            c = self.stems.get(s, 0) + 1
+            self.stems[s] = c
+            if c >= TOPICAL:
+                w = self.vocab.idf.get(s, self.vocab.unseen)
+                self._topical_sq += (c * w) ** 2 - ((c - 1) * w) ** 2 * (c > TOPICAL)
+
+    def topical(self, vec: Mapping[str, float]) -> float:
+        """Cosine of ``vec`` to the thread's topical vector (stems used TOPICAL+ times, weighted count x idf)."""
+        idf, unseen = self.vocab.idf, self.vocab.unseen
+        dot = sum(w * self.stems[s] * idf.get(s, unseen) for s, w in vec.items() if self.stems.get(s, 0) >= TOPICAL)
+        norm = _norm(vec) * math.sqrt(self._topical_sq)
+        return dot / norm if norm else 0.0
+
+    def nearest(self, vec: Mapping[str, float]) -> tuple[str | None, float]:
+        """The earlier comment with the largest cosine to ``vec`` among those sharing MIN_SHARED stems."""
+        dots: dict[int, float] = {}
+        shared: dict[int, int] = {}
+        for s, w in vec.items():
+            for pos, wc in self._postings.get(s, ())[-MAX_POSTINGS:]:
+                dots[pos] = dots.get(pos, 0.0) + w * wc
+                shared[pos] = shared.get(pos, 0) + 1
+        norm = _norm(vec)
+        best_pos, best = -1, 0.0
+        for pos, dot in dots.items():
+            if shared[pos] >= MIN_SHARED and self._norms[pos] and norm:
+                sim = dot / (norm * self._norms[pos])
+                if sim > best:
+                    best_pos, best = pos, sim
+        return (self.ids[best_pos] if best_pos >= 0 else None), best
+
+    def features(self, own_text: str) -> dict[str, object]:
+        """The relevance features of a text against the thread as it stands (see relevance.FEATURES)."""
+        stems, grams = analyse(own_text)
+        own = weights(stems, self.vocab.idf, self.vocab.unseen)
+        char_own = weights(grams, self.vocab.char_idf, self.vocab.char_unseen)
+        reply_to, reply = self.nearest(own)
+        shared = sorted((s for s in own if self.stems.get(s, 0) >= TOPICAL), key=lambda s: -own[s])
+        covered = sum(w for s, w in own.items() if s in self.stems or s in self.claim)
+        return {"article": cosine(own, self.article), "target": cosine(own, self.claim), "thread": self.topical(own),
+                "reply": reply, "char_article": cosine(char_own, self.char_article),
+                "coverage": covered / sum(own.values()) if own else 0.0,
+                "char_coverage": _covered(char_own, self.grams),
+                "reply_to": reply_to, "shared_terms": shared, "n_terms": len(own)}
