@@ -55,13 +55,37 @@ def jaccard(a: frozenset[bytes], b: frozenset[bytes]) -> float:
     """Exact Jaccard similarity of two shingle sets."""
     if not a and not b:
         return 1.0
-    return len(a & b) / len(a | b)
+    common = len(a & b)
+    return common / (len(a) + len(b) - common)  # |a | b| without building the union
+
+
+def _sha1_32(data: bytes) -> int:
+    # datasketch's default hash (sha1_hash32): the first 4 bytes of SHA-1, little-endian.
+    return int.from_bytes(hashlib.sha1(data).digest()[:4], "little")
+
+
+def _hashes(shingle_set: Iterable[bytes]) -> list[int]:
+    """datasketch's 32-bit hash of each shingle; shingles recur across comments, so they are memoised."""
+    memo = _SHA1_MEMO
+    if len(memo) > _SHA1_MEMO_SIZE:
+        memo.clear()  # clear(), not a new dict: other threads may be reading it
+    out = []
+    for s in shingle_set:
+        h = memo.get(s)
+        if h is None:
+            h = memo[s] = _sha1_32(s)
+        out.append(h)
+    return out
+
+
+_SHA1_MEMO: dict[bytes, int] = {}
+_SHA1_MEMO_SIZE = 200_000
 
 
 def signature(shingle_set: Iterable[bytes]) -> np.ndarray:
-    """The MinHash signature (NUM_PERM values) of a shingle set."""
-    m = MinHash(num_perm=NUM_PERM, seed=SEED, permutations=_PERMUTATIONS, scheme=_SCHEME)
-    m.update_batch(list(shingle_set))
+    """The MinHash signature (NUM_PERM values) of a shingle set (datasketch's, from pre-computed hashes)."""
+    m = MinHash(num_perm=NUM_PERM, seed=SEED, permutations=_PERMUTATIONS, scheme=_SCHEME, hashfunc=int)
+    m.update_batch(_hashes(shingle_set))
     return m.hashvalues
 
 

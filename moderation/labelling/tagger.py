@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from typing import Any
 
 from moderation.dataset import Comment, Thread
 from moderation.labelling import duplicates
-from moderation.labelling.quotes import ARTICLE, Quote, QuoteIndex, own_text
+from moderation.labelling.quotes import own_text
 from moderation.labelling.relevance import Relevance
+from moderation.labelling.thread_state import ThreadState
 
 LOCAL_SCAN = 2000  # earlier comments of the thread also compared directly (they may not be indexed yet)
 
@@ -24,7 +26,8 @@ class Tagger:
         self.store = store
         self.model = model
         self._relevance = relevance
-        self._threads: dict[str, tuple[QuoteIndex, dict[str, tuple[str, list[Quote]]]]] = {}
+        self._lock = threading.Lock()
+        self._threads: dict[str, ThreadState] = {}  # per process; each state has its own lock
 
     @property
     def relevance(self) -> Relevance:
@@ -33,39 +36,28 @@ class Tagger:
             self._relevance = Relevance.from_store(self.store)
         return self._relevance
 
-    def _thread_state(self, thread: Thread, earlier: Sequence[Comment]) -> tuple[QuoteIndex, dict]:
-        """The thread's quote index and each earlier comment's (own text, quotes), grown incrementally."""
-        index, seen = self._threads.get(thread.id, (None, {}))
-        if index is None or any(c.id not in seen for c in earlier[:len(seen)]):
-            index, seen = QuoteIndex(), {}
-            index.add(ARTICLE, f"{thread.title}\n\n{thread.body}")
-            if len(self._threads) > 1000:
-                self._threads.clear()
-            self._threads[thread.id] = (index, seen)
-        for c in earlier:
-            if c.id not in seen:
-                quotes = index.find(c.text)
-                seen[c.id] = (own_text(c.text, quotes) if quotes else c.text.strip(), quotes)
-                index.add(c.id, c.text, quotes)
-        return index, seen
-
-    def _local_candidates(self, entry: dict[str, Any], earlier: Sequence[Comment],
-                          seen: dict[str, tuple[str, list[Quote]]], thread_id: str) -> list[dict[str, Any]]:
-        out = []
-        for n, c in enumerate(earlier[-LOCAL_SCAN:]):
-            e, _ = duplicates.make_entry(c.id, seen[c.id][0], thread_id=thread_id, author=c.author,
-                                         with_bands=False)
-            if e["text_hash"] == entry["text_hash"] or (
-                    min(e["n_words"], entry["n_words"]) >= duplicates.MIN_WORDS
-                    and duplicates.jaccard(duplicates.shingles(e["text"]),
-                                           duplicates.shingles(entry["text"])) >= duplicates.THRESHOLD):
-                out.append({**e, "id": -LOCAL_SCAN - 1 + n})
-        return out
+    def _thread_state(self, thread: Thread, earlier: Sequence[Comment]) -> ThreadState:
+        """The thread's state, grown with the earlier comments it has not seen (afresh when they diverge)."""
+        with self._lock:
+            state = self._threads.get(thread.id)
+            if state is None:
+                if len(self._threads) > 1000:
+                    self._threads.clear()
+                state = self._threads[thread.id] = ThreadState(thread)
+        with state.lock:
+            if state.covers(earlier):
+                state.extend(earlier)
+                return state
+        with self._lock:
+            if self._threads.get(thread.id) is state:
+                self._threads[thread.id] = ThreadState(thread)
+        return self._thread_state(thread, earlier)
 
     def tag(self, comment: Comment, thread: Thread, earlier: list[Comment], *, remember: bool = True) -> dict:
         """The tags of one comment; with remember=True its own text joins the index in the same transaction."""
-        index, seen = self._thread_state(thread, earlier)
-        quotes = index.find(comment.text)
+        state = self._thread_state(thread, earlier)
+        with state.lock:
+            quotes = state.index.find(comment.text)
         own = own_text(comment.text, quotes) if quotes else comment.text.strip()
         entry, bands = duplicates.make_entry(comment.id, own, thread_id=thread.id, author=comment.author)
         if remember:
@@ -73,10 +65,12 @@ class Tagger:
         else:
             found = self.store.dup_candidates(entry["text_hash"], bands, exclude=comment.id)
         stored = {c["comment_id"] for c in found}
-        local = [c for c in self._local_candidates(entry, earlier, seen, thread.id) if c["comment_id"] not in stored]
+        with state.lock:
+            local = state.local_candidates(entry, earlier, LOCAL_SCAN)
+            context = state.context_of(earlier)
+        local = [c for c in local if c["comment_id"] not in stored]
         previous = (earlier[-1].id, earlier[-1].text) if earlier else None
         duplicate = duplicates.decide(entry, [*local, *found], raw_text=comment.text, previous=previous)
-        context = [(c.id, seen[c.id][0]) for c in earlier]
         off_topic = self.relevance.score(own, thread, context, [q.source for q in quotes])
         tags: dict[str, Any] = {"id": comment.id, "own_text": own, "quotes": [q.to_dict() for q in quotes],
                                 "duplicate": duplicate, "off_topic": off_topic}

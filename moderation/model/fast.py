@@ -7,13 +7,13 @@ calibration map, so its probabilities equal ``pipeline.predict_proba`` up to flo
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 from scipy.special import expit
 
+from moderation.model.analyzers import Analyzer
 from moderation.model.features import ClaimConditioned
 from moderation.model.linear import CalibratedLinear
 
@@ -23,32 +23,30 @@ class _Tfidf:
 
     def __init__(self, field: str, vectorizer: Any, offset: int) -> None:
         self.field = field
-        self.analyze = vectorizer.build_analyzer()
-        self.vocab = vectorizer.vocabulary_
-        self.idf = vectorizer.idf_
+        self.analyzer = Analyzer(vectorizer)
+        self.idf = np.asarray(vectorizer.idf_, dtype=np.float64)
         self.sublinear = vectorizer.sublinear_tf
         self.binary = vectorizer.binary
         self.offset = offset
+        self.width = len(vectorizer.vocabulary_)
         self.names = {i + offset: t for t, i in vectorizer.vocabulary_.items()}
         if vectorizer.norm != "l2" or not vectorizer.use_idf:
             raise ValueError("the fast path supports use_idf=True, norm='l2' vectorizers")
 
-    def row(self, record: Mapping[str, Any]) -> tuple[list[int], list[float]]:
-        terms = Counter(self.analyze(str(record.get(self.field) or "")))
-        vocab = self.vocab
-        counts = {vocab[t]: terms[t] for t in terms.keys() & vocab.keys()}
-        cols = sorted(counts)
-        idf = self.idf
+    def row(self, record: Mapping[str, Any], memo: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+        text = str(record.get(self.field) or "")
+        cols, counts = np.unique(self.analyzer.columns(text, memo.setdefault(self.field, {})), return_counts=True)
+        idf = self.idf[cols]
         if self.binary:
-            vals = [idf[j] for j in cols]
+            vals = idf
         elif self.sublinear:
-            vals = [(math.log(counts[j]) + 1.0) * idf[j] for j in cols]
+            vals = (np.log(counts) + 1.0) * idf
         else:
-            vals = [counts[j] * idf[j] for j in cols]
-        norm = math.sqrt(sum(v * v for v in vals))
+            vals = counts * idf
+        norm = math.sqrt(float(vals @ vals))
         if norm > 0:
-            vals = [v / norm for v in vals]
-        return [j + self.offset for j in cols], vals
+            vals = vals / norm
+        return cols + self.offset, vals
 
 
 class _Dense:
@@ -56,10 +54,10 @@ class _Dense:
 
     def __init__(self, step: Any, offset: int, width: int) -> None:
         self.step = step
-        self.cols = list(range(offset, offset + width))
+        self.cols = np.arange(offset, offset + width, dtype=np.intp)
 
-    def row(self, record: Mapping[str, Any]) -> tuple[list[int], list[float]]:
-        return self.cols, np.asarray(self.step.transform([record]), dtype=np.float64).ravel().tolist()
+    def row(self, record: Mapping[str, Any], memo: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+        return self.cols, np.asarray(self.step.transform([record]), dtype=np.float64).ravel()
 
 
 def _parts(union: Any, record: Mapping[str, Any]) -> list[Any]:
@@ -99,22 +97,24 @@ class FastPath:
         self.cal_coef = np.asarray(clf.calibrator_.coef_, dtype=np.float64)
         self.cal_intercept = np.asarray(clf.calibrator_.intercept_, dtype=np.float64)
         self.names: dict[int, str] = {}
+        self.n_named = 0  # columns [0, n_named) are the word n-grams that reasons name
         for part in self.parts:
             if isinstance(part, _Tfidf) and part.offset == 0:
-                self.names = part.names
+                self.names, self.n_named = part.names, part.width
 
-    def _row(self, record: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray]:
-        cols: list[int] = []
-        vals: list[float] = []
-        for part in self.parts:
-            c, v = part.row(record)
-            cols += c
-            vals += v
-        return np.asarray(cols, dtype=np.intp), np.asarray(vals, dtype=np.float64)
+    def _row(self, record: Mapping[str, Any], memo: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+        rows = [part.row(record, memo) for part in self.parts]
+        if len(rows) == 1:
+            return rows[0]
+        return np.concatenate([c for c, _ in rows]), np.concatenate([v for _, v in rows])
 
-    def proba(self, record: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """(probabilities in class order, columns, values, the weight table used) of one record."""
-        cols, vals = self._row(record)
+    def proba(self, record: Mapping[str, Any], memo: dict[str, Any] | None = None,
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(probabilities in class order, columns, values, the weight table used) of one record.
+
+        `memo` (one dict per record) lets several fast paths share the text's analysis.
+        """
+        cols, vals = self._row(record, {} if memo is None else memo)
         table = self.tables.get(str(record.get("target") or ""), self.shared)
         weights = table[cols]
         scores = vals @ weights + self.intercept
@@ -134,6 +134,7 @@ class FastPath:
             push = weights[:, 0] * vals * (1.0 if label_index == 1 else -1.0)
         else:
             push = weights[:, label_index] * vals
-        order = np.argsort(-push, kind="stable")
-        return [self.names[int(cols[i])] for i in order
-                if push[i] > 0 and int(cols[i]) in self.names][:k]
+        keep = np.flatnonzero((push > 0) & (cols < self.n_named))
+        # A stable sort of the kept entries: the same order the full sort gave them.
+        order = keep[np.argsort(-push[keep], kind="stable")[:k]]
+        return [self.names[int(cols[i])] for i in order]

@@ -54,7 +54,8 @@ class Scorer:
     def score(self, record: Mapping[str, Any], *, reasons: int = 5) -> dict[str, Any]:
         """Label, probabilities, the words behind the label and (when trained) the off-topic probability."""
         rec = check_record(record)
-        probs, cols, vals, weights = self._fast.proba(rec)
+        memo: dict[str, Any] = {}  # the text's analysis, shared by the stance and off-topic paths
+        probs, cols, vals, weights = self._fast.proba(rec, memo)
         best = int(np.argmax(probs))
         label = self.classes[best]
         words = self._fast.reasons(cols, vals, weights, best, reasons)
@@ -67,7 +68,7 @@ class Scorer:
             "model_version": self.version,
         }
         if self._fast_off is not None:
-            off, *_ = self._fast_off.proba(rec)
+            off, *_ = self._fast_off.proba(rec, memo)
             out["off_topic"] = float(off[list(self._fast_off.classes).index("True")])
         return out
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import bindparam, func, insert, select, text, union
 from sqlalchemy.engine import Connection
 
 from moderation.store import schema
@@ -20,6 +20,22 @@ _ENTRY_COLUMNS = ("id", "comment_id", "thread_id", "author", "text_hash", "n_wor
 _CHUNK = 500
 
 
+def _candidates_query() -> Any:
+    """One statement (one round trip): the entries sharing the most bands, plus those with the exact hash."""
+    e, b = schema.dup_entries, schema.dup_bands
+    by_bands = (select(b.c.entry_id).where(b.c.band_hash.in_(bindparam("bands", expanding=True)))
+                .group_by(b.c.entry_id).order_by(func.count().desc(), b.c.entry_id)
+                .limit(MAX_CANDIDATES).subquery())
+    by_hash = (select(e.c.id).where(e.c.text_hash == bindparam("text_hash"))
+               .order_by(e.c.id).limit(MAX_CANDIDATES).subquery())
+    ids = union(select(by_bands.c.entry_id), select(by_hash.c.id))
+    return select(*(e.c[name] for name in _ENTRY_COLUMNS)).where(e.c.id.in_(ids)).order_by(e.c.id)
+
+
+# Built once: SQLAlchemy then reuses its compiled form instead of rebuilding the statement per lookup.
+_CANDIDATES = _candidates_query()
+
+
 def _entry_dict(row: Any) -> dict[str, Any]:
     return {name: getattr(row, name) for name in _ENTRY_COLUMNS}
 
@@ -29,19 +45,7 @@ class DupIndexMixin(StoreBase):
 
     def _dup_candidates(self, conn: Connection, text_hash: int, bands: Sequence[int],
                         exclude: str | None = None) -> list[dict[str, Any]]:
-        e, b = schema.dup_entries, schema.dup_bands
-        ids: set[int] = set()
-        if bands:
-            shared = (select(b.c.entry_id).where(b.c.band_hash.in_(sorted(set(bands))))
-                      .group_by(b.c.entry_id).order_by(func.count().desc(), b.c.entry_id)
-                      .limit(MAX_CANDIDATES))
-            ids.update(conn.execute(shared).scalars())
-        ids.update(conn.execute(select(e.c.id).where(e.c.text_hash == text_hash)
-                                .order_by(e.c.id).limit(MAX_CANDIDATES)).scalars())
-        if not ids:
-            return []
-        rows = conn.execute(select(*(e.c[name] for name in _ENTRY_COLUMNS))
-                            .where(e.c.id.in_(sorted(ids))).order_by(e.c.id))
+        rows = conn.execute(_CANDIDATES, {"text_hash": text_hash, "bands": sorted(set(bands))})
         return [_entry_dict(r) for r in rows if r.comment_id != exclude]
 
     def dup_candidates(self, text_hash: int, bands: Sequence[int],

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.engine import Connection
 
 from moderation.dataset import Comment, Thread
@@ -14,6 +14,11 @@ from moderation.store import schema
 from moderation.store.core import StoreBase, utcnow
 
 LABEL_KEYS = ("stance", "off_topic", "duplicate_of")
+_c = schema.comments
+# Built once (SQLAlchemy reuses its compiled form): the scoring path runs it on every request.
+_COMMENTS_AFTER = (select(_c.c.seq, _c.c.id, _c.c.thread_id, _c.c.text, _c.c.author, _c.c.parent_id)
+                   .where(_c.c.thread_id == bindparam("thread_id"), _c.c.seq > bindparam("after_seq"))
+                   .order_by(_c.c.seq))
 
 
 def _item_dict(row: Any) -> dict[str, Any]:
@@ -66,10 +71,8 @@ class QueuesMixin(StoreBase):
 
     def thread_comments_after(self, thread_id: str, after_seq: int) -> list[tuple[int, Comment]]:
         """A thread's comments stored after row `after_seq`, with their row numbers (for incremental caches)."""
-        c = schema.comments
         with self.read() as conn:
-            rows = conn.execute(select(c.c.seq, c.c.id, c.c.thread_id, c.c.text, c.c.author, c.c.parent_id)
-                                .where(c.c.thread_id == thread_id, c.c.seq > after_seq).order_by(c.c.seq))
+            rows = conn.execute(_COMMENTS_AFTER, {"thread_id": thread_id, "after_seq": after_seq})
             return [(r.seq, Comment(id=r.id, thread_id=r.thread_id, text=r.text, author=r.author,
                                     parent_id=r.parent_id)) for r in rows]
 

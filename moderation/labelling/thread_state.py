@@ -1,0 +1,190 @@
+"""One thread's tagging state, built once per process and grown as comments arrive.
+
+The tagger compares a comment with every earlier comment of its thread: quotes (a word 4-gram index),
+duplicates (exact hash and Jaccard of 5-character shingles) and relevance (their own texts). Recomputing the
+earlier comments' tokens, shingles and own texts on every call made a call O(thread); here each earlier comment
+is processed once, when it is first seen, and a call does O(own text) work plus dictionary lookups.
+
+Near copies are found with an exact prefix filter (a set-similarity join): with every shingle set sorted in one
+fixed order, two sets with Jaccard >= t share a shingle among the first |A| - ceil(t|A|) + 1 of each. Every
+candidate is then checked with the same exact Jaccard as before, so the result equals a full scan. The order
+puts the shingles that were rare in the thread first (fixed between re-indexings, which happen each time the
+thread doubles), so a prefix holds a comment's distinctive shingles and a probe meets few other comments.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from moderation.dataset import Comment, Thread
+from moderation.labelling import duplicates
+from moderation.labelling.quotes import ARTICLE, Quote, QuoteIndex, own_text
+
+MIN_REINDEX = 8  # the first shingle order is fixed once the thread has this many comments
+
+
+def prefix_length(size: int) -> int:
+    """How many of a set's first shingles to index/probe so that no pair with Jaccard >= THRESHOLD is missed."""
+    # A lower bound on the overlap such a pair needs; one below floor(t * size), so float rounding drops no pair.
+    overlap = max(1, math.floor(duplicates.THRESHOLD * size) - 1)
+    return size - overlap + 1
+
+
+@dataclass(frozen=True)
+class Earlier:
+    """An earlier comment as the tagger compares with it: own text, quotes and duplicate key."""
+
+    comment: Comment
+    own: str
+    quotes: list[Quote]
+    entry: dict[str, Any]  # duplicates.make_entry(..., with_bands=False) of the own text
+    shingles: frozenset[bytes]
+
+
+class ThreadState:
+    """The quote index and the earlier comments of one thread, in the order they were first seen.
+
+    Not safe for concurrent use by itself: callers hold `lock` around every call.
+    """
+
+    def __init__(self, thread: Thread) -> None:
+        self.lock = threading.Lock()
+        self.index = QuoteIndex()
+        self.index.add(ARTICLE, f"{thread.title}\n\n{thread.body}")
+        self.thread_id = thread.id
+        self.comments: list[Comment] = []
+        self.items: list[Earlier] = []
+        self.context: list[tuple[str, str]] = []  # (id, own text): the relevance model's context
+        self.by_id: dict[str, int] = {}
+        self._by_hash: dict[int, list[int]] = {}
+        self._prefix: dict[bytes, list[int]] = {}
+        self._common: frozenset[bytes] = frozenset()  # shingles of 2+ comments when the order was fixed
+        self._indexed_at = 0  # how many comments there were then
+
+    def covers(self, earlier: Sequence[Comment]) -> bool:
+        """False when `earlier` starts with a comment this state has not seen (then the tagger starts afresh)."""
+        if self._is_prefix(earlier):
+            return True
+        return all(c.id in self.by_id for c in earlier[:len(self.items)])
+
+    def extend(self, earlier: Sequence[Comment]) -> None:
+        """Add the comments of `earlier` not seen yet, in their order."""
+        if self._is_prefix(earlier):
+            return
+        for c in earlier:
+            if c.id not in self.by_id:
+                self._add(c)
+        if len(self.items) >= 2 * max(self._indexed_at, MIN_REINDEX):
+            self._reindex()
+
+    def _reindex(self) -> None:
+        """Fix a new shingle order (rare in the thread first) and rebuild the prefix index with it."""
+        seen: set[bytes] = set()
+        common: set[bytes] = set()
+        for item in self.items:
+            common |= seen & item.shingles
+            seen |= item.shingles
+        self._common = frozenset(common)
+        self._indexed_at = len(self.items)
+        self._prefix = {}
+        for pos, item in enumerate(self.items):
+            self._index_prefix(pos, item)
+
+    def _index_prefix(self, pos: int, item: Earlier) -> None:
+        if item.entry["n_words"] >= duplicates.MIN_WORDS:
+            for s in self._ordered(item.shingles)[:prefix_length(len(item.shingles))]:
+                self._prefix.setdefault(s, []).append(pos)
+
+    def _ordered(self, shingle_set: frozenset[bytes]) -> list[bytes]:
+        """The shingles in this state's fixed total order: (common in the thread, hash, bytes)."""
+        return _by_hash(shingle_set - self._common) + _by_hash(shingle_set & self._common)
+
+    def _add(self, c: Comment) -> None:
+        quotes = self.index.find(c.text)
+        own = own_text(c.text, quotes) if quotes else c.text.strip()
+        self.index.add(c.id, c.text, quotes)
+        entry, _ = duplicates.make_entry(c.id, own, thread_id=self.thread_id, author=c.author, with_bands=False)
+        sh = duplicates.shingles(entry["text"])
+        pos = len(self.items)
+        self.comments.append(c)
+        self.items.append(Earlier(c, own, quotes, entry, sh))
+        self.context.append((c.id, own))
+        self.by_id[c.id] = pos
+        self._by_hash.setdefault(entry["text_hash"], []).append(pos)
+        self._index_prefix(pos, self.items[-1])
+
+    def _is_prefix(self, earlier: Sequence[Comment]) -> bool:
+        """True when `earlier` is the first len(earlier) comments of this state (the usual case)."""
+        if len(earlier) > len(self.comments):
+            return False
+        return all(map(operator.is_, earlier, self.comments)) or all(
+            a.id == b.id for a, b in zip(earlier, self.comments, strict=False))
+
+    def context_of(self, earlier: Sequence[Comment]) -> list[tuple[str, str]]:
+        """(id, own text) of each earlier comment."""
+        if self._is_prefix(earlier):
+            return self.context[:len(earlier)]
+        return [self.context[self.by_id[c.id]] for c in earlier]
+
+    def local_candidates(self, entry: dict[str, Any], earlier: Sequence[Comment], window: int) -> list[dict]:
+        """The last `window` earlier comments with the entry's text hash or a near-copy own text, as entries.
+
+        Each gets the id -window - 1 + its position among those comments (older first), as a full scan gave.
+        """
+        start = max(0, len(earlier) - window)
+        if self._is_prefix(earlier):
+            positions = self._matches(entry, start, len(earlier))
+            return [{**self.items[p].entry, "id": -window - 1 + p - start} for p in positions]
+        out = []
+        for n, c in enumerate(earlier[start:]):
+            item = self.items[self.by_id[c.id]]
+            if _matches(item, entry):
+                out.append({**item.entry, "id": -window - 1 + n})
+        return out
+
+    def _matches(self, entry: dict[str, Any], lo: int, hi: int) -> list[int]:
+        """Positions in [lo, hi) whose entry matches (exact hash, or near copy found through the prefix index)."""
+        found = {p for p in self._by_hash.get(entry["text_hash"], ()) if lo <= p < hi}
+        if entry["n_words"] >= duplicates.MIN_WORDS:
+            own = duplicates.shingles(entry["text"])
+            size = len(own)
+            probe: set[int] = set()
+            prefix = self._prefix
+            for s in self._ordered(own)[:prefix_length(size)]:
+                hits = prefix.get(s)
+                if hits:
+                    probe.update(hits)
+            probe.difference_update(found)
+            for p in probe:
+                if lo <= p < hi:
+                    other = len(self.items[p].shingles)
+                    # Jaccard <= min/max of the sizes: a cheap exact bound before the set operations.
+                    if min(size, other) >= duplicates.THRESHOLD * max(size, other) - 1e-9 and \
+                            _matches(self.items[p], entry):
+                        found.add(p)
+        return sorted(found)
+
+
+def _by_hash(shingle_set: frozenset[bytes]) -> list[bytes]:
+    """Shingles sorted by (hash, bytes): within a process hash() is fixed, so this is one total order."""
+    ordered = sorted(shingle_set, key=hash)
+    if len(set(map(hash, ordered))) < len(ordered):
+        ordered.sort(key=_order)
+    return ordered
+
+
+def _order(shingle: bytes) -> tuple[int, bytes]:
+    return hash(shingle), shingle
+
+
+def _matches(item: Earlier, entry: dict[str, Any]) -> bool:
+    """The full scan's test: the same text hash, or both long enough and Jaccard >= THRESHOLD."""
+    e = item.entry
+    return e["text_hash"] == entry["text_hash"] or (
+        min(e["n_words"], entry["n_words"]) >= duplicates.MIN_WORDS
+        and duplicates.jaccard(item.shingles, duplicates.shingles(entry["text"])) >= duplicates.THRESHOLD)

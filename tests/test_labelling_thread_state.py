@@ -1,0 +1,100 @@
+"""The tagger's per-thread state finds exactly what a full scan of the earlier comments finds."""
+
+from __future__ import annotations
+
+import random
+import threading
+
+import pytest
+
+from moderation.dataset import Comment, Thread
+from moderation.labelling import duplicates
+from moderation.labelling.quotes import own_text
+from moderation.labelling.thread_state import ThreadState, prefix_length
+
+WORDS = ["the", "a", "of", "to", "vote", "party", "election", "minister", "japan", "nato", "peace", "war", "treaty",
+         "alliance", "army", "defence", "budget", "tax", "reform", "people", "country", "government", "opposition",
+         "media", "report", "said", "would", "could", "never", "always"]
+THREAD = Thread(id="t", title="Japan and NATO", body="The minister said Japan would deepen ties with NATO.",
+                target="Japan should strengthen its ties with NATO")
+
+
+def _scan(state: ThreadState, entry: dict, earlier: list[Comment], window: int) -> list[dict]:
+    """The full scan the tagger did before the state existed."""
+    out = []
+    for n, c in enumerate(earlier[-window:]):
+        e, _ = duplicates.make_entry(c.id, state.items[state.by_id[c.id]].own, thread_id=THREAD.id,
+                                     author=c.author, with_bands=False)
+        if e["text_hash"] == entry["text_hash"] or (
+                min(e["n_words"], entry["n_words"]) >= duplicates.MIN_WORDS
+                and duplicates.jaccard(duplicates.shingles(e["text"]),
+                                       duplicates.shingles(entry["text"])) >= duplicates.THRESHOLD):
+            out.append({**e, "id": -window - 1 + n})
+    return out
+
+
+def _thread(rng: random.Random, n: int) -> list[Comment]:
+    comments: list[Comment] = []
+    for i in range(n):
+        roll = rng.random()
+        if comments and roll < 0.15:
+            text = rng.choice(comments).text  # an exact copy
+        elif comments and roll < 0.45:
+            words = rng.choice(comments).text.split()  # a near copy: one to three words changed
+            for _ in range(rng.randint(1, 3)):
+                words[rng.randrange(len(words))] = rng.choice(WORDS)
+            text = " ".join(words)
+        elif comments and roll < 0.55:
+            text = f"> {rng.choice(comments).text}\n\nNo: {' '.join(rng.choices(WORDS, k=8))}"
+        else:
+            text = " ".join(rng.choices(WORDS, k=rng.randint(2, 40)))
+        comments.append(Comment(id=f"c{i}", thread_id=THREAD.id, text=text, author=rng.choice([None, "a", "b"])))
+    return comments
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_local_candidates_equal_a_full_scan(seed: int) -> None:
+    rng = random.Random(seed)
+    comments = _thread(rng, 160)
+    state = ThreadState(THREAD)
+    for i, c in enumerate(comments):
+        earlier = comments[:i]
+        state.extend(earlier)  # grows one comment at a time, re-indexing as the thread doubles
+        quotes = state.index.find(c.text)
+        entry, _ = duplicates.make_entry(c.id, own_text(c.text, quotes) if quotes else c.text.strip(),
+                                         thread_id=THREAD.id, author=c.author)
+        for window in (2000, 7):
+            assert state.local_candidates(entry, earlier, window) == _scan(state, entry, earlier, window)
+    shuffled = comments[:100]
+    rng.shuffle(shuffled)  # not a prefix of the state: the slow path must agree too
+    entry, _ = duplicates.make_entry("new", comments[50].text, thread_id=THREAD.id)
+    assert state.local_candidates(entry, shuffled, 30) == _scan(state, entry, shuffled, 30)
+    assert state.context_of(shuffled) == [(c.id, state.items[state.by_id[c.id]].own) for c in shuffled]
+
+
+def test_prefix_length_never_misses_a_pair_at_the_threshold() -> None:
+    for size in range(1, 400):
+        # A partner at Jaccard exactly THRESHOLD shares at least THRESHOLD * size shingles.
+        assert size - prefix_length(size) + 1 <= max(1, int(duplicates.THRESHOLD * size + 1e-9))
+
+
+def test_states_grow_safely_from_several_threads() -> None:
+    comments = _thread(random.Random(9), 300)
+    state = ThreadState(THREAD)
+    errors: list[BaseException] = []
+
+    def grow(k: int) -> None:
+        try:
+            for i in range(k, len(comments), 7):
+                with state.lock:
+                    state.extend(comments[:i])
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    workers = [threading.Thread(target=grow, args=(k,)) for k in range(4)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    assert not errors
+    assert [c.id for c in state.comments] == [c.id for c in comments[:len(state.comments)]]
