@@ -74,7 +74,8 @@ def get_key_cache() -> KeyCache:
 def warm_up(app: Flask) -> None:
     """Open the store and load the current model now (a gunicorn worker calls this once it starts)."""
     try:
-        get_models(app).current()
+        engine = get_models(app).current()
+        getattr(engine.tagger, "relevance", None)  # fitted on first use: now, not in the first request
     except Exception:  # noqa: BLE001 - /readyz reports it; the worker must still start
         import logging
 

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from datasketch import MinHash
 
-from moderation.labelling.quotes import tokens
+from moderation.labelling.quotes import token_tuple
 
 SHINGLE = 5
 THRESHOLD = 0.8
@@ -30,7 +30,7 @@ _PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=_SCHEME).permutatio
 
 def dup_key(text: str) -> str:
     """The folded text an exact copy shares: lower-cased words, one space between them, no punctuation."""
-    return " ".join(t for t, _, _ in tokens(text))
+    return " ".join(t for t, _, _ in token_tuple(text))
 
 
 def _hash64(data: bytes) -> int:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 NGRAM = 4
 MIN_PARTIAL = 6  # a quote that is only part of a line needs this many words; a whole line needs NGRAM
@@ -18,6 +20,7 @@ MIN_COVERED = 0.9  # a span bridged over edited words must still match on 9 word
 SHORT_SPAN = 10  # below this many words a span must match without gaps
 MAX_GAP = 2
 ARTICLE = "article"
+Token = tuple[str, int, int]  # (folded token, start, end)
 _TOKEN = re.compile(r"\w+(?:['\u2019]\w+)*", re.UNICODE)
 _OPENERS = " \t>\"'\u201c\u2018\u00ab(*-"
 _CLOSERS = ".,;:!?\u2026\"'\u201d\u2019\u00bb)*"
@@ -40,10 +43,21 @@ class Quote:
         return {"start": self.start, "end": self.end, "source": self.source, "text": self.text}
 
 
-def tokens(text: str) -> list[tuple[str, int, int]]:
+def tokens(text: str) -> list[Token]:
     """Word tokens of the text as (folded token, start, end) with offsets into the original text."""
-    return [(unicodedata.normalize("NFKC", m.group()).lower().replace("\u2019", "'"), m.start(), m.end())
-            for m in _TOKEN.finditer(text)]
+    return list(token_tuple(text))
+
+
+@lru_cache(maxsize=1024)
+def token_tuple(text: str) -> tuple[Token, ...]:
+    """`tokens` as a tuple, memoised: one text is tokenised by the quote index, the own-text check and the dup key."""
+    return tuple((_fold(m.group()), m.start(), m.end()) for m in _TOKEN.finditer(text))
+
+
+def _fold(token: str) -> str:
+    if token.isascii():
+        return token.lower()  # NFKC leaves ASCII as it is, and it has no U+2019
+    return unicodedata.normalize("NFKC", token).lower().replace("\u2019", "'")
 
 
 class QuoteIndex:
@@ -60,7 +74,7 @@ class QuoteIndex:
         """Index one source (ARTICLE or a comment id) in thread order; its own quotes point to their origin."""
         ordinal = len(self.sources)
         self.sources.append(source)
-        toks = tokens(text)
+        toks = token_tuple(text)
         origin = {q.source: self.sources.index(q.source) for q in quotes or () if q.source in self.sources}
         for i in range(len(toks) - NGRAM + 1):
             start, end = toks[i][1], toks[i + NGRAM - 1][2]
@@ -74,18 +88,18 @@ class QuoteIndex:
 
     def find(self, text: str) -> list[Quote]:
         """The quoted spans of a comment; none when the whole comment is a copy (that is a duplicate)."""
-        toks = tokens(text)
+        toks = token_tuple(text)
         words = [t for t, _, _ in toks]
         grams = [set(self._grams.get(tuple(words[i:i + NGRAM]), ())) for i in range(len(words) - NGRAM + 1)]
         quotes = []
         for lo, hi in _lines(text, toks):
             quotes += self._spans(text, toks, grams, lo, hi)
         quotes = _with_headers(text, quotes)
-        if quotes and not tokens(own_text(text, quotes)):
+        if quotes and not token_tuple(own_text(text, quotes)):
             return []
         return quotes
 
-    def _spans(self, text: str, toks: list, grams: list[set[int]], lo: int, hi: int) -> list[Quote]:
+    def _spans(self, text: str, toks: Sequence[Token], grams: list[set[int]], lo: int, hi: int) -> list[Quote]:
         covered = [False] * (hi - lo)
         for i in range(lo, hi - NGRAM + 1):
             if grams[i]:
@@ -110,7 +124,7 @@ class QuoteIndex:
         return out
 
 
-def _lines(text: str, toks: list) -> list[tuple[int, int]]:
+def _lines(text: str, toks: Sequence[Token]) -> list[tuple[int, int]]:
     """Token index ranges [lo, hi) of each non-empty line."""
     ranges, lo = [], 0
     for i in range(1, len(toks) + 1):

@@ -27,6 +27,7 @@ class Tagger:
         self.model = model
         self._relevance = relevance
         self._lock = threading.Lock()
+        self._relevance_lock = threading.Lock()
         self._threads: dict[str, ThreadState] = {}  # per process; each state has its own lock
 
     @property
@@ -71,7 +72,8 @@ class Tagger:
         local = [c for c in local if c["comment_id"] not in stored]
         previous = (earlier[-1].id, earlier[-1].text) if earlier else None
         duplicate = duplicates.decide(entry, [*local, *found], raw_text=comment.text, previous=previous)
-        off_topic = self.relevance.score(own, thread, context, [q.source for q in quotes])
+        with self._relevance_lock:  # the relevance model grows per-thread state of its own
+            off_topic = self.relevance.score(own, thread, context, [q.source for q in quotes])
         tags: dict[str, Any] = {"id": comment.id, "own_text": own, "quotes": [q.to_dict() for q in quotes],
                                 "duplicate": duplicate, "off_topic": off_topic}
         reasons = []
