@@ -14,7 +14,8 @@ def reason_words(tags: dict[str, Any]) -> list[str]:
     """The words the model's reasons name (stance and off-topic), lower-cased, strongest first."""
     words: list[str] = []
     for part in (tags.get("stance") or {}, tags.get("off_topic") or {}):
-        for key in ("words", "reason_words", "top_words", "features"):
+        # "reasons" is what moderation.model.scorer.Scorer.score returns; the others are accepted for adapters.
+        for key in ("reasons", "words", "reason_words", "top_words", "features"):
             for w in part.get(key) or []:
                 text = w.get("word") or w.get("feature") or w.get("term") if isinstance(w, dict) else w
                 if isinstance(text, str) and text.strip():
