@@ -23,11 +23,28 @@ def seeds_dir() -> Path:
     return Path(os.environ.get("MODERATION_SEEDS", ROOT.parent / "shared" / "seeds"))
 
 
+_APPS: list = []
+
+
+def track_app(app):  # noqa: ANN001, ANN201 - a Flask app
+    """Remember an app so its model poller is stopped before its database goes away."""
+    _APPS.append(app)
+    return app
+
+
+def _close_apps() -> None:
+    while _APPS:
+        holder = _APPS.pop().extensions.get("moderation", {}).get("models")
+        if holder is not None:
+            holder.close()
+
+
 @pytest.fixture(params=BACKENDS)
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A URL to an empty database: a SQLite file, or a PostgreSQL schema dropped afterwards."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'store.db'}"
+        _close_apps()
         forget_stores()
         return
     schema = "t_" + uuid.uuid4().hex[:12]
@@ -38,6 +55,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     try:
         yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
     finally:
+        _close_apps()
         forget_stores()
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))

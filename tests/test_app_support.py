@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 from moderation.app import create_app
 from moderation.dataset import Comment, Dataset, Thread
 from moderation.store import Store, open_store
+from tests.conftest import track_app
 
 THREAD = Thread(id="t1", title="Japan must strengthen NATO ties", body="Kishida went to the NATO summit.",
                 target="Japan should strengthen its ties with NATO")
@@ -65,8 +66,8 @@ def register_fake_model(store: Store, root: Path, version: str, promote: bool = 
 
 def make_app(db_url: str, **config: Any) -> Flask:
     """An app on db_url with the fake tagger and loader."""
-    return create_app({"database_url": db_url, "testing": True, "make_tagger": FakeTagger,
-                       "loader": fake_loader, "log_json": False, **config})
+    return track_app(create_app({"database_url": db_url, "testing": True, "make_tagger": FakeTagger,
+                                 "loader": fake_loader, "log_json": False, **config}))
 
 
 def seed(store: Store) -> None:
