@@ -80,3 +80,25 @@ def test_a_lookup_costs_the_same_in_a_long_thread() -> None:
 
     timed(short)
     assert timed(long) < 10 * timed(short) + 0.002
+
+
+def test_cached_norms_equal_recomputed_ones_and_cosines_equal_pair_cosine() -> None:
+    rel, thread, context = _seed()
+    topic = rel.topic(thread)
+    v = rel.vocab
+    for n, (cid, text) in enumerate(context):
+        for vec, norm in ((topic.article, topic.article_norm), (topic.claim, topic.claim_norm),
+                          (topic.char_article, topic.char_article_norm)):
+            assert norm == math.sqrt(sum(w * w for w in vec.values()))
+        if n % 5 == 0:
+            stems, grams = analyse(text)
+            own = weights(stems, v.idf, v.unseen)
+            char_own = weights(grams, v.char_idf, v.char_unseen)
+            f = topic.features(text)
+            assert f["article"] == cosine(own, topic.article)  # exactly: the same sums in the same order
+            assert f["target"] == cosine(own, topic.claim)
+            assert f["char_article"] == cosine(char_own, topic.char_article)
+            assert f["thread"] == topic.topical(own) and f["reply"] == topic.nearest(own)[1]
+        topic.add(cid, text)
+    empty = topic.features("the and of")  # no content words: every cosine 0, as pair.cosine gives
+    assert empty["article"] == empty["target"] == empty["char_article"] == 0.0

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from moderation.dataset import Thread
-from moderation.model.pair import STOP_WORDS, cosine
+from moderation.model.pair import STOP_WORDS
 from moderation.text import normalize, stem, word_tokens
 
 PREFIX = 5  # stems cut to 5 letters: Russia/Russian, Japan/Japanese, Abkhaz/Abkhazia meet
@@ -59,6 +59,15 @@ def _norm(vec: Mapping[str, float]) -> float:
     return math.sqrt(sum(w * w for w in vec.values()))
 
 
+def _cosine(vec: Mapping[str, float], vec_norm: float, fixed: Mapping[str, float], fixed_norm: float) -> float:
+    """moderation.model.pair.cosine(vec, fixed) with both norms given (the same sums, so the same result)."""
+    if len(vec) > len(fixed):
+        dot = sum(w * vec.get(t, 0.0) for t, w in fixed.items())
+    else:
+        dot = sum(w * fixed.get(t, 0.0) for t, w in vec.items())
+    return dot / (vec_norm * fixed_norm) if vec_norm and fixed_norm else 0.0
+
+
 def _covered(vec: Mapping[str, float], vocab: set[str] | dict[str, int]) -> float:
     """Share of a vector's weight on terms found in ``vocab`` (0 for an empty vector)."""
     total = sum(vec.values())
@@ -86,6 +95,10 @@ class ThreadTopic:
         self.article = weights(article, vocab.idf, vocab.unseen)
         self.claim = weights(claim, vocab.idf, vocab.unseen)
         self.char_article = weights((*article_grams, *claim_grams), vocab.char_idf, vocab.char_unseen)
+        # The article, target and char vectors never change after this: their norms are computed once.
+        self.article_norm = _norm(self.article)
+        self.claim_norm = _norm(self.claim)
+        self.char_article_norm = _norm(self.char_article)
         self.stems: dict[str, int] = {}  # stem -> how many times the article and the comments use it
         self.grams: set[str] = set(article_grams) | set(claim_grams)
         self._topical_sq = 0.0  # squared norm of the topical vector: stems used TOPICAL+ times, count x idf
@@ -118,14 +131,14 @@ class ThreadTopic:
                 w = self.vocab.idf.get(s, self.vocab.unseen)
                 self._topical_sq += (c * w) ** 2 - ((c - 1) * w) ** 2 * (c > TOPICAL)
 
-    def topical(self, vec: Mapping[str, float]) -> float:
+    def topical(self, vec: Mapping[str, float], vec_norm: float | None = None) -> float:
         """Cosine of ``vec`` to the thread's topical vector (stems used TOPICAL+ times, weighted count x idf)."""
         idf, unseen = self.vocab.idf, self.vocab.unseen
         dot = sum(w * self.stems[s] * idf.get(s, unseen) for s, w in vec.items() if self.stems.get(s, 0) >= TOPICAL)
-        norm = _norm(vec) * math.sqrt(self._topical_sq)
+        norm = (_norm(vec) if vec_norm is None else vec_norm) * math.sqrt(self._topical_sq)
         return dot / norm if norm else 0.0
 
-    def nearest(self, vec: Mapping[str, float]) -> tuple[str | None, float]:
+    def nearest(self, vec: Mapping[str, float], vec_norm: float | None = None) -> tuple[str | None, float]:
         """The earlier comment with the largest cosine to ``vec`` among those sharing MIN_SHARED stems."""
         dots: dict[int, float] = {}
         shared: dict[int, int] = {}
@@ -133,7 +146,7 @@ class ThreadTopic:
             for pos, wc in self._postings.get(s, ())[-MAX_POSTINGS:]:
                 dots[pos] = dots.get(pos, 0.0) + w * wc
                 shared[pos] = shared.get(pos, 0) + 1
-        norm = _norm(vec)
+        norm = _norm(vec) if vec_norm is None else vec_norm
         best_pos, best = -1, 0.0
         for pos, dot in dots.items():
             if shared[pos] >= MIN_SHARED and self._norms[pos] and norm:
@@ -147,11 +160,14 @@ class ThreadTopic:
         stems, grams = analyse(own_text)
         own = weights(stems, self.vocab.idf, self.vocab.unseen)
         char_own = weights(grams, self.vocab.char_idf, self.vocab.char_unseen)
-        reply_to, reply = self.nearest(own)
+        own_norm, char_norm = _norm(own), _norm(char_own)
+        reply_to, reply = self.nearest(own, own_norm)
         shared = sorted((s for s in own if self.stems.get(s, 0) >= TOPICAL), key=lambda s: -own[s])
         covered = sum(w for s, w in own.items() if s in self.stems or s in self.claim)
-        return {"article": cosine(own, self.article), "target": cosine(own, self.claim), "thread": self.topical(own),
-                "reply": reply, "char_article": cosine(char_own, self.char_article),
+        return {"article": _cosine(own, own_norm, self.article, self.article_norm),
+                "target": _cosine(own, own_norm, self.claim, self.claim_norm),
+                "thread": self.topical(own, own_norm), "reply": reply,
+                "char_article": _cosine(char_own, char_norm, self.char_article, self.char_article_norm),
                 "coverage": covered / sum(own.values()) if own else 0.0,
                 "char_coverage": _covered(char_own, self.grams),
                 "reply_to": reply_to, "shared_terms": shared, "n_terms": len(own)}
