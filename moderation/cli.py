@@ -80,8 +80,9 @@ def export_cmd(folder: Path, gold_only: bool) -> None:
 @click.option("--host", default=None, help="Address to listen on [MODERATION_HOST, 127.0.0.1].")
 @click.option("--port", type=int, default=None, help="Port [MODERATION_PORT, 8000].")
 @click.option("--workers", type=int, default=None, help="gunicorn workers [MODERATION_WORKERS, 2].")
+@click.option("--threads", type=int, default=None, help="Threads per worker [MODERATION_THREADS, 1].")
 @handle_errors
-def serve_cmd(host: str | None, port: int | None, workers: int | None) -> None:
+def serve_cmd(host: str | None, port: int | None, workers: int | None, threads: int | None) -> None:
     """Run the service under gunicorn; on first start import the seed thread and train its model."""
     from moderation.bootstrap import prepare_default
     from moderation.serving import run_gunicorn
@@ -89,7 +90,7 @@ def serve_cmd(host: str | None, port: int | None, workers: int | None) -> None:
     summary = prepare_default(_store(), log=lambda msg: click.echo(msg, err=True))
     click.echo(json.dumps(summary), err=True)
     run_gunicorn(host=host or settings.get("host"), port=port or settings.get("port"),
-                 workers=workers or settings.get("workers"))
+                 workers=workers or settings.get("workers"), threads=threads or settings.get("threads"))
 
 
 @main.command("settings")

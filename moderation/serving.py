@@ -10,6 +10,8 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
+from moderation import settings
+
 
 class _Gunicorn(BaseApplication):
     def __init__(self, options: dict[str, Any], factory: Callable[[], Any] | None = None) -> None:
@@ -63,7 +65,8 @@ def run_gunicorn(*, host: str, port: int, workers: int, factory: Callable[[], An
                  **extra: Any) -> None:
     """Serve create_app() (or factory()) with `workers` processes on host:port until stopped."""
     metrics_dir()
-    options = {"bind": f"{host}:{port}", "workers": workers, "worker_class": "gthread", "threads": 4,
+    options = {"bind": f"{host}:{port}", "workers": workers, "worker_class": "gthread",
+               "threads": settings.get("threads"),
                "timeout": 60, "graceful_timeout": 20, "keepalive": 5, "accesslog": None,
                "child_exit": _child_exit, "post_worker_init": _post_worker_init, **extra}
     _Gunicorn(options, factory).run()
