@@ -9,16 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from moderation.dataset import Comment, Thread
-from moderation.labelling.quotes import ARTICLE, QuoteIndex, own_text
+from moderation.labelling.quotes import QuoteIndex
 
 
 def thread_own_texts(thread: Thread, comments: Sequence[Comment]) -> dict[str, str]:
     """Each comment's own text (quotes of the article and earlier comments removed), by comment id."""
-    index = QuoteIndex()
-    index.add(ARTICLE, f"{thread.title}\n\n{thread.body}")
-    out: dict[str, str] = {}
-    for c in comments:
-        quotes = index.find(c.text)
-        out[c.id] = own_text(c.text, quotes) if quotes else c.text.strip()
-        index.add(c.id, c.text, quotes)
-    return out
+    index = QuoteIndex.for_thread(thread.title, thread.body)
+    return {c.id: index.add_comment(c.id, c.text)[0] for c in comments}

@@ -70,6 +70,19 @@ class QuoteIndex:
     def __contains__(self, source: str) -> bool:
         return source in self.sources
 
+    @classmethod
+    def for_thread(cls, title: str, body: str) -> QuoteIndex:
+        """An index holding the thread's article (title and body) as the source ARTICLE."""
+        index = cls()
+        index.add(ARTICLE, f"{title}\n\n{body}")
+        return index
+
+    def add_comment(self, source: str, text: str) -> tuple[str, list[Quote]]:
+        """Find the next comment's quotes in what is indexed so far, index it; return (own text, quotes)."""
+        quotes = self.find(text)
+        self.add(source, text, quotes)
+        return (own_text(text, quotes) if quotes else text.strip()), quotes
+
     def add(self, source: str, text: str, quotes: list[Quote] | None = None) -> None:
         """Index one source (ARTICLE or a comment id) in thread order; its own quotes point to their origin."""
         ordinal = len(self.sources)

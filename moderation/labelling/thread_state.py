@@ -23,7 +23,7 @@ from typing import Any
 
 from moderation.dataset import Comment, Thread
 from moderation.labelling import duplicates
-from moderation.labelling.quotes import ARTICLE, Quote, QuoteIndex, own_text
+from moderation.labelling.quotes import Quote, QuoteIndex
 
 MIN_REINDEX = 8  # the first shingle order is fixed once the thread has this many comments
 
@@ -54,8 +54,7 @@ class ThreadState:
 
     def __init__(self, thread: Thread) -> None:
         self.lock = threading.Lock()
-        self.index = QuoteIndex()
-        self.index.add(ARTICLE, f"{thread.title}\n\n{thread.body}")
+        self.index = QuoteIndex.for_thread(thread.title, thread.body)
         self.thread_id = thread.id
         self.comments: list[Comment] = []
         self.items: list[Earlier] = []
@@ -105,9 +104,7 @@ class ThreadState:
         return _by_hash(shingle_set - self._common) + _by_hash(shingle_set & self._common)
 
     def _add(self, c: Comment) -> None:
-        quotes = self.index.find(c.text)
-        own = own_text(c.text, quotes) if quotes else c.text.strip()
-        self.index.add(c.id, c.text, quotes)
+        own, quotes = self.index.add_comment(c.id, c.text)
         entry, _ = duplicates.make_entry(c.id, own, thread_id=self.thread_id, author=c.author, with_bands=False)
         sh = duplicates.shingles(entry["text"])
         pos = len(self.items)

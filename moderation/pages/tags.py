@@ -9,7 +9,7 @@ from typing import Any
 from flask import current_app
 
 from moderation.dataset import Comment, Thread
-from moderation.labelling.quotes import ARTICLE, QuoteIndex
+from moderation.labelling.quotes import QuoteIndex
 from moderation.pages.store import pages_engine
 
 CACHE_SIZE = 4096
@@ -22,11 +22,10 @@ def _cache() -> OrderedDict:
 
 def _quotes_only(comment: Comment, thread: Thread, earlier: list[Comment]) -> dict[str, Any]:
     # Without a tagger the pages still draw the quotes: the labelling module's quote finder needs no model.
-    index = QuoteIndex()
-    if thread.body:
-        index.add(ARTICLE, thread.body)
+    # The same index as the tagger's, so a quote of a quote goes back to where the words were first written.
+    index = QuoteIndex.for_thread(thread.title, thread.body)
     for c in earlier:
-        index.add(c.id, c.text)
+        index.add_comment(c.id, c.text)
     return {"quotes": [q.to_dict() for q in index.find(comment.text)]}
 
 
