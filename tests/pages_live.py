@@ -14,6 +14,7 @@ from moderation.app import create_app
 from moderation.dataset import LABEL_FIELDS, load_dataset
 from moderation.pages import accounts
 from moderation.store import Store, open_store
+from tests.conftest import track_app
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "labels" / "kishida-nato"
@@ -23,7 +24,7 @@ USERS = (("ann", "annotator"), ("bob", "annotator"), ("mod", "moderator"), ("lea
 
 def make_app(db_url: str) -> Flask:
     """The service's app (its factory registers the pages)."""
-    return create_app({"database_url": db_url, "secret_key": "test-secret-key", "testing": True})
+    return track_app(create_app({"database_url": db_url, "secret_key": "test-secret-key", "testing": True}))
 
 
 def seed_store(db_url: str) -> Store:

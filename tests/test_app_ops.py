@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 from moderation.app import create_app
+from tests.conftest import track_app
 from tests.test_app_support import auth, make_app, service_fixture  # noqa: F401 - the `service` fixture
 
 
@@ -23,7 +24,7 @@ def test_readyz_without_a_model_is_503(db_url: str) -> None:
 
 
 def test_readyz_without_a_store_is_503() -> None:
-    app = create_app({"database_url": "postgresql+psycopg://nobody@127.0.0.1:1/none", "testing": True})
+    app = track_app(create_app({"database_url": "postgresql+psycopg://nobody@127.0.0.1:1/none", "testing": True}))
     r = app.test_client().get("/readyz")
     assert r.status_code == 503 and set(r.get_json()) == {"error"}
 

@@ -8,6 +8,7 @@ import pytest
 
 from moderation.pages import labelling, queries
 from moderation.store import open_store
+from tests.conftest import track_app
 from tests.pages_live import PASSWORD, make_app, seed_store
 
 T = "kishida-nato"
@@ -111,7 +112,8 @@ def test_model_suggestion_uncertain_order_and_reason_words(db_url) -> None:  # n
     from moderation.app import create_app
 
     seed_store(db_url)
-    app = create_app({"database_url": db_url, "secret_key": "k", "make_tagger": lambda store, model: FakeTagger()})
+    app = track_app(create_app({"database_url": db_url, "secret_key": "k",
+                                "make_tagger": lambda store, model: FakeTagger()}))
     client = app.test_client()
     _login(client, "ann")
     page = client.get(f"/label/{T}?order=uncertain").text

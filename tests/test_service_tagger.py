@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from moderation.app import create_app
 from moderation.store import open_store
+from tests.conftest import track_app
 from tests.test_app_support import auth, seed
 
 
@@ -11,7 +12,7 @@ def test_real_tagger_finds_a_repost_and_store_false_leaves_no_trace(db_url: str)
     store = open_store(db_url)
     seed(store)
     key = store.create_api_key("scorer")[0]
-    client = create_app({"database_url": db_url, "testing": True, "log_json": False}).test_client()
+    client = track_app(create_app({"database_url": db_url, "testing": True, "log_json": False})).test_client()
     text = "Japan has every reason to work with NATO while China keeps building up its navy."
     first = client.post("/v1/score", json={"id": "p1", "text": text, "thread_id": "t1", "author": "ann"},
                         headers=auth(key))

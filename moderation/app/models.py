@@ -118,19 +118,14 @@ class ModelHolder:
             threading.Thread(target=self._poll, name="model-poller", daemon=True).start()
 
     def _poll(self) -> None:
-        failing = False
         while not self._stop.wait(self.poll_seconds):
             try:
                 self.refresh()
-                failing = False
             except Exception as exc:  # noqa: BLE001 - the poller must outlive a store hiccup
-                # One traceback when polling starts failing, then one line per poll: an unreachable store
-                # must not flood the log (and formatting 3.11 tracebacks off the main thread runs ast).
-                if failing:
-                    log.warning("model poll still failing: %s: %s", type(exc).__name__, exc)
-                else:
-                    log.exception("model poll failed")
-                failing = True
+                # One line, no traceback: an unreachable store must not flood the log, and formatting a
+                # Python 3.11 traceback off the main thread runs ast, which is not thread-safe (gh-106905).
+                log.warning("model poll failed: %s: %s", type(exc).__name__, str(exc).splitlines()[0] if str(exc)
+                            else "")
 
     def close(self) -> None:
         """Stop the poller thread."""
