@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import fcntl
-import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -139,14 +138,3 @@ def upgrade(engine: Engine) -> None:
     except OperationalError as exc:
         raise UnavailableError(f"cannot reach the store at {engine.url.render_as_string()}: "
                                f"{str(exc.orig).strip().splitlines()[0]}") from exc
-
-
-def downgrade(engine: Engine, revision: str) -> None:
-    """Move the schema back to a revision (used by the migration tests)."""
-    with engine.begin() as conn:
-        command.downgrade(_alembic_config(conn), revision)
-
-
-def pid_marker() -> int:
-    """The current process id (engines must not be shared across fork)."""
-    return os.getpid()
