@@ -2,7 +2,8 @@
 
 A record is ``{"text", "target", "title", "body"}``. :func:`build_features` returns a
 :class:`ClaimConditioned` step around a ``FeatureUnion`` with stable step names ``word``, ``char`` and
-(optionally) ``pair``. Everything here is importable by name, so fitted pipelines pickle and load anywhere.
+(optionally) ``pair`` and ``semantic``. Everything here is importable by name, so fitted pipelines pickle and
+load anywhere.
 """
 
 from __future__ import annotations
@@ -138,8 +139,14 @@ class ClaimConditioned(TransformerMixin, BaseEstimator):
 def build_features(*, word: bool = True, char: bool = True, pair: bool = False,
                    word_ngrams: tuple[int, int] = (1, 3), char_ngrams: tuple[int, int] = (2, 5),
                    char_min_df: int = 2, per_target_min: int = 30, shared_weight: float = 1.0,
-                   pair_article: bool = True) -> ClaimConditioned:
-    """The feature step of every model: records in, one sparse row per record out."""
+                   pair_article: bool = True, pair_params: Mapping[str, Any] | None = None,
+                   semantic: float = 0.0) -> ClaimConditioned:
+    """The feature step of every model: records in, one sparse row per record out.
+
+    ``pair_params`` are further :class:`~moderation.model.pair.PairFeatures` parameters (``top_k``, ``terms``,
+    ``hash_bits``). ``semantic`` > 0 adds the text's static sentence vector with that weight
+    (:class:`~moderation.model.semantic.Semantic`).
+    """
     steps: list[tuple[str, Any]] = []
     if word:
         steps.append(("word", Pipeline([("text", TextOf()), ("tfidf", word_vectorizer(word_ngrams))])))
@@ -149,8 +156,12 @@ def build_features(*, word: bool = True, char: bool = True, pair: bool = False,
     if pair:
         from moderation.model.pair import PairFeatures
 
-        steps.append(("pair", Pipeline([("features", PairFeatures(article=pair_article)),
-                                        ("scale", MaxAbsScaler())])))
+        pair_features = PairFeatures(article=pair_article, **dict(pair_params or {}))
+        steps.append(("pair", Pipeline([("features", pair_features), ("scale", MaxAbsScaler())])))
+    if semantic:
+        from moderation.model.semantic import Semantic
+
+        steps.append(("semantic", Semantic(weight=semantic)))
     if not steps:
-        raise ValueError("build_features needs at least one of word, char, pair")
+        raise ValueError("build_features needs at least one of word, char, pair, semantic")
     return ClaimConditioned(FeatureUnion(steps), min_count=per_target_min, shared_weight=shared_weight)

@@ -1,0 +1,111 @@
+"""Static word-piece vectors: a cheap sentence meaning for the linear models (the ``semantic`` feature block).
+
+The table in ``moderation/model/vectors/minilm-static`` is a Model2Vec distillation of the sentence encoder
+all-MiniLM-L6-v2 (see its README): one vector per word piece, PCA-reduced. A text's vector is the mean of its
+pieces' vectors, L2-normalised — the same arithmetic for a batch and for one comment, so the service's fast
+path (which calls :meth:`Semantic.transform` on one record) agrees with the pipeline exactly. No model runs at
+scoring time and nothing is fetched: the table ships with the package.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+BUNDLED = Path(__file__).resolve().parent / "vectors" / "minilm-static"
+MAX_PIECES = 512  # longer texts: the first MAX_PIECES word pieces
+
+
+class StaticVectors:
+    """A word-piece tokenizer and one vector per piece; pickles as (tokenizer JSON, float16 table)."""
+
+    def __init__(self, tokenizer_json: str, table: np.ndarray) -> None:
+        from tokenizers import Tokenizer
+
+        self.tokenizer_json = tokenizer_json
+        self.table = np.asarray(table)
+        self.tokenizer = Tokenizer.from_str(tokenizer_json)
+        self.tokenizer.no_padding()
+        self.tokenizer.no_truncation()
+        self.unk = self.tokenizer.token_to_id("[UNK]")
+        if self.table.ndim != 2 or self.table.shape[0] != self.tokenizer.get_vocab_size():
+            raise ValueError(f"vector table {self.table.shape} does not fit a vocabulary of "
+                             f"{self.tokenizer.get_vocab_size()} pieces")
+        self.sha256 = hashlib.sha256(tokenizer_json.encode("utf-8") + self.table.tobytes()).hexdigest()
+
+    @classmethod
+    def load(cls, folder: Path) -> StaticVectors:
+        """Read a Model2Vec folder (``tokenizer.json`` and ``model.safetensors`` with ``embeddings``)."""
+        from safetensors.numpy import load_file
+
+        try:
+            tokenizer_json = (folder / "tokenizer.json").read_text(encoding="utf-8")
+            table = load_file(str(folder / "model.safetensors"))["embeddings"]
+        except (OSError, KeyError) as exc:
+            raise ValueError(f"{folder}: not a static vector folder ({exc})") from exc
+        return cls(tokenizer_json, table)
+
+    @property
+    def dim(self) -> int:
+        """Width of a text's vector."""
+        return int(self.table.shape[1])
+
+    def pieces(self, text: str) -> list[int]:
+        """Word-piece ids of a text (unknown pieces dropped, at most MAX_PIECES)."""
+        ids = self.tokenizer.encode(text, add_special_tokens=False).ids
+        return [i for i in ids[:MAX_PIECES] if i != self.unk]
+
+    def vector(self, text: str) -> np.ndarray:
+        """The L2-normalised mean of the text's piece vectors (zeros when it has none), float64."""
+        ids = self.pieces(text)
+        if not ids:
+            return np.zeros(self.dim)
+        v = self.table[ids].astype(np.float64).mean(axis=0)
+        norm = float(np.sqrt(v @ v))
+        return v / norm if norm > 0 else v
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"tokenizer_json": self.tokenizer_json, "table": self.table}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["tokenizer_json"], state["table"])  # type: ignore[misc]
+
+
+@functools.lru_cache(maxsize=1)
+def bundled() -> StaticVectors:
+    """The table that ships with the package (read once per process)."""
+    return StaticVectors.load(BUNDLED)
+
+
+class Semantic(TransformerMixin, BaseEstimator):
+    """One record field -> ``weight`` x its static sentence vector (a dense block, as a sparse matrix).
+
+    Fitting copies the bundled table into the model, so a saved model scores the same whatever table a
+    later release ships.
+    """
+
+    def __init__(self, field: str = "text", weight: float = 0.5) -> None:
+        self.field = field
+        self.weight = weight
+
+    def fit(self, records: Sequence[Mapping[str, Any]], y: object = None) -> Semantic:
+        """Take the bundled vectors."""
+        self.vectors_ = bundled()
+        return self
+
+    def transform(self, records: Sequence[Mapping[str, Any]]) -> sp.csr_matrix:
+        """One row per record: ``weight`` x the vector of its prepared text."""
+        from moderation.model.features import prepare_text
+
+        check_is_fitted(self, "vectors_")
+        rows = [self.vectors_.vector(prepare_text(str(r.get(self.field) or ""))) for r in records]
+        X = np.vstack(rows) if rows else np.zeros((0, self.vectors_.dim))
+        return sp.csr_matrix(X * self.weight)
