@@ -45,6 +45,12 @@ def test_train_writes_model_report_and_is_deterministic(data: Path, tmp_path: Pa
     assert manifest["label_counts"]["stance"] == {"against": 30, "favor": 30, "none": 30}
     assert manifest["cv"]["stance"]["grouped_by"] == "thread"
     assert set(manifest["cv"]["stance"]["f_avg_by_C"]) == {"0.3", "1.0"}
+    by_weight = manifest["cv"]["stance"]["f_avg_by_semantic_and_C"]
+    assert set(by_weight) == {"0.0", "0.5", "1.0"} and all(set(s) == {"0.3", "1.0"} for s in by_weight.values())
+    chosen = manifest["parameters"]["stance_semantic"]
+    assert max(by_weight[str(chosen)].values()) == max(max(s.values()) for s in by_weight.values())
+    steps = [n for n, _ in load_model(tmp_path / "a").stance.named_steps["features"].features_.transformer_list]
+    assert ("semantic" in steps) == (chosen > 0)
     assert manifest["off_topic_model"] is True
     assert "<svg" in (tmp_path / "a" / "report.html").read_text()
     assert "brier" in json.loads((tmp_path / "a" / "report.json").read_text())["metrics"]["stance"]["calibration"]

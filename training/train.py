@@ -23,6 +23,7 @@ from training.evaluate import f_avg, off_topic_metrics, stance_metrics
 from training.report import write_report
 
 C_GRID = (0.1, 0.3, 1.0)
+SEMANTIC_GRID = (0.0, 0.5, 1.0)  # weights of the static sentence vectors (0: n-grams only), chosen with C
 MIN_OFF_TOPIC = 5  # fewer off-topic examples than this: no off-topic model (said in the report)
 Progress = Callable[[int, int], None]
 
@@ -61,15 +62,20 @@ def _rows(labels: list[Any]) -> list[int]:
 
 
 def fit_task(ex: Examples, labels: list[Any], *, features: dict, grid: Sequence[float], seed: int, group_by: str,
-             n_splits: int, score: Callable[[Any, Any], float], tick: Callable[[], None]) -> dict[str, Any]:
-    """Cross-validate, then fit one task's pipeline on all its rows."""
+             n_splits: int, score: Callable[[Any, Any], float], tick: Callable[[], None],
+             semantic_grid: Sequence[float] = SEMANTIC_GRID) -> dict[str, Any]:
+    """Cross-validate C and the semantic weight (unless ``features`` fixes it), then fit on all the task's rows."""
     rows = _rows(labels)
     records = [ex.records[i] for i in rows]
     y = np.asarray([labels[i] for i in rows])
     groups, grouped_by = cv_groups(ex, rows, group_by, n_splits)
-    cv = cross_validate(records, y, groups, features=features, grid=grid, seed=seed, n_splits=n_splits,
-                        score=score, tick=tick)
-    model = build_pipeline(features, C=cv["best_C"], seed=seed).fit(records, y, clf__groups=groups)
+    weights = [features["semantic"]] if "semantic" in features else list(semantic_grid)
+    runs = {w: cross_validate(records, y, groups, features={**features, "semantic": w}, grid=grid, seed=seed,
+                              n_splits=n_splits, score=score, tick=tick) for w in weights}
+    weight = max(weights, key=lambda w: (max(runs[w]["scores"].values()), -w))  # ties: fewer features
+    cv = {**runs[weight], "semantic": weight, "scores_by_semantic": {str(w): runs[w]["scores"] for w in weights}}
+    model = build_pipeline({**features, "semantic": weight}, C=cv["best_C"], seed=seed)
+    model.fit(records, y, clf__groups=groups)
     return {"model": model, "cv": cv, "rows": rows, "y": y, "grouped_by": grouped_by}
 
 
@@ -95,7 +101,8 @@ def train(data: Sequence[str | Path], out: str | Path, *, seed: int = 0, store: 
     off = [o for o in ex.off_topic if o is not None]
     with_off = len(set(off)) == 2 and min(Counter(off).values()) >= MIN_OFF_TOPIC
     features = dict(features or {})
-    total = len(grid) * n_splits * (2 if with_off else 1)
+    n_weights = 1 if "semantic" in features else len(SEMANTIC_GRID)
+    total = len(grid) * n_splits * n_weights * (2 if with_off else 1)
     done = [0]
 
     def tick() -> None:
@@ -119,7 +126,8 @@ def train(data: Sequence[str | Path], out: str | Path, *, seed: int = 0, store: 
         progress(total, total)
     dhash = data_hash(ex)
     params = {"features": features, "seed": seed, "grid": list(grid), "group_by": group_by, "n_splits": n_splits,
-              "stance_C": st["cv"]["best_C"], "off_topic_C": ot["cv"]["best_C"] if ot else None}
+              "stance_C": st["cv"]["best_C"], "off_topic_C": ot["cv"]["best_C"] if ot else None,
+              "stance_semantic": st["cv"]["semantic"], "off_topic_semantic": ot["cv"]["semantic"] if ot else None}
     phash = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()
     created = dt.datetime.now(dt.UTC).replace(microsecond=0)
     manifest = {
@@ -128,9 +136,11 @@ def train(data: Sequence[str | Path], out: str | Path, *, seed: int = 0, store: 
         "label_counts": {"stance": dict(sorted(Counter(y_st).items())),
                          "off_topic": {str(k): v for k, v in sorted(Counter(off).items())}},
         "parameters": params,
-        "cv": {"stance": {"grouped_by": st["grouped_by"], "folds": st["cv"]["folds"], "f_avg_by_C": st["cv"]["scores"]},
+        "cv": {"stance": {"grouped_by": st["grouped_by"], "folds": st["cv"]["folds"], "f_avg_by_C": st["cv"]["scores"],
+                          "f_avg_by_semantic_and_C": st["cv"]["scores_by_semantic"]},
                "off_topic": ({"grouped_by": ot["grouped_by"], "folds": ot["cv"]["folds"],
-                              "accuracy_by_C": ot["cv"]["scores"]} if ot else
+                              "accuracy_by_C": ot["cv"]["scores"],
+                              "accuracy_by_semantic_and_C": ot["cv"]["scores_by_semantic"]} if ot else
                              {"skipped": f"needs both kinds with >= {MIN_OFF_TOPIC} each; got {dict(Counter(off))}"})},
         "metrics": {"stance": {k: metrics["stance"][k] for k in ("f_avg", "macro_f1", "accuracy")},
                     **({"off_topic": metrics["off_topic"]} if ot else {})},
