@@ -8,8 +8,11 @@ from functools import lru_cache
 
 from nltk.stem.snowball import SnowballStemmer
 from nltk.tokenize import TweetTokenizer
+from nltk.tokenize.casual import EMOTICON_RE
 
-_TWEET = TweetTokenizer(preserve_case=False, reduce_len=True, strip_handles=False)
+_TWEET = TweetTokenizer(preserve_case=True, reduce_len=True, strip_handles=False)
+# EMOTICON_RE cannot match without an emoticon's eyes or a heart's "<": other tokens need no search.
+_EMOTICON_CHARS = frozenset(":;=8<")
 _STEMMER = SnowballStemmer("english")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2032": "'"})
@@ -31,7 +34,9 @@ def fold(text: str) -> str:
 
 def tokenize(text: str) -> list[str]:
     """Lower-cased tokens from NLTK's TweetTokenizer (keeps hashtags, handles, emoticons)."""
-    return _TWEET.tokenize(text)
+    # NLTK's preserve_case=False, without its emoticon search of every token (a third of the cost).
+    return [t if not _EMOTICON_CHARS.isdisjoint(t) and EMOTICON_RE.search(t) else t.lower()
+            for t in _TWEET.tokenize(text)]
 
 
 @lru_cache(maxsize=200_000)
