@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -216,8 +216,10 @@ def compare(
     cov_idf = math.fsum(idf.get(s, 1.0) for s in shared) / claim_idf
     scored = []
     for sset, weights, norm, cues in text.sentences:
-        cov = math.fsum(idf.get(s, 1.0) for s in cc & sset) / claim_idf
-        cos = _dot(claim.weights, weights) / (claim.norm * norm) if claim.norm and norm else 0.0
+        cov = cos = 0.0  # what the sums give a sentence with no stem in common (most), without summing
+        if not sset.isdisjoint(cc):
+            cov = math.fsum(idf.get(s, 1.0) for s in cc & sset) / claim_idf
+            cos = _dot(claim.weights, weights) / (claim.norm * norm) if claim.norm and norm else 0.0
         scored.append((cov, cos, sset, cues))
     scored.sort(key=lambda item: -item[0])
     top = scored[:top_k]
@@ -244,7 +246,7 @@ def compare(
         n_bi / len(claim.bigrams) if claim.bigrams else 0.0,
         coverage(cc, lead, idf),
         top[0][0] if top else cov_idf,
-        float(np.mean([item[0] for item in top])) if top else cov_idf,
+        float(np.add.reduce(np.array([item[0] for item in top]))) / len(top) if top else cov_idf,  # np.mean
         max((item[1] for item in top), default=0.0),
         *(math.log1p(top_cues[c]) for c in _CUES),
         math.log1p(_near(text.cues["refute"], anchors, 5)),
@@ -313,32 +315,51 @@ class PairFeatures(TransformerMixin, BaseEstimator):
         # arrive one at a time), in a bounded cache that is not pickled.
         calls: dict[str, _Doc] = {}
         threads: dict[str, _Doc] = self.__dict__.setdefault("_threads", {})
-        unseen = max(self.idf_.values(), default=1.0)
+        unseen = self.unseen()
 
         def doc(text: str, sentences: bool) -> _Doc:
             cache = calls if sentences else threads
             if text not in cache:
                 if not sentences and len(threads) >= _THREAD_CACHE:
                     threads.clear()
-                cache[text] = _Doc(text, self.idf_, unseen, sentences)
+                cache[text] = self.analyse(text, sentences, unseen)
             return cache[text]
 
         rows, crosses = [], []
-        kinds = tuple(f"{k}:" for k in self.terms)
         for r in records:
-            text = doc(r.get("text", ""), True)
-            terms: list[str] | None = [] if kinds else None
-            row = compare(text, doc(r.get("target", ""), False), self.idf_, self.top_k, terms)
-            if self.article:
-                row += compare(text, doc(_article(r), False), self.idf_, self.top_k)
-            rows.append(row + text_only(text))
+            row, terms = self.row(r, doc)
+            rows.append(row)
             if terms is not None:
-                crosses.append([t for t in terms if t.startswith(kinds)])
+                crosses.append(terms)
         dense = np.asarray(rows, dtype=np.float64).reshape(len(rows), self.n_dense_)
-        if not kinds:
+        if not self.terms:
             return dense
         hasher = FeatureHasher(2**self.hash_bits, input_type="string", alternate_sign=False)
         return sp.hstack([sp.csr_matrix(dense), hasher.transform(crosses)], format="csr")
+
+    def unseen(self) -> float:
+        """The idf given to stems not seen in training (the largest one)."""
+        return max(self.idf_.values(), default=1.0)
+
+    def analyse(self, text: str, sentences: bool, unseen: float) -> _Doc:
+        """One string analysed against the fitted idf; ``sentences`` for the text side (with sentence views)."""
+        return _Doc(text, self.idf_, unseen, sentences)
+
+    def row(self, record: Mapping[str, str], doc: Callable[[str, bool], _Doc]) -> tuple[list[float], list[str] | None]:
+        """One record's dense features and, with ``terms``, its cross terms; ``doc(text, sentences)`` analyses.
+
+        ``transform`` and the fast single-record path both build rows here, each with its own ``doc`` cache.
+        """
+        text = doc(record.get("text", ""), True)
+        terms: list[str] | None = [] if self.terms else None
+        row = compare(text, doc(record.get("target", ""), False), self.idf_, self.top_k, terms)
+        if self.article:
+            row += compare(text, doc(_article(record), False), self.idf_, self.top_k)
+        row += text_only(text)
+        if terms is not None and not set(TERM_KINDS) <= set(self.terms):
+            kinds = tuple(f"{k}:" for k in self.terms)
+            terms = [t for t in terms if t.startswith(kinds)]
+        return row, terms
 
     def __getstate__(self) -> dict:
         """Pickle without the cache of analysed targets and articles."""
