@@ -64,3 +64,10 @@ def test_semantic_block_in_the_features_and_a_pickled_model() -> None:
     pipe = build_pipeline({"semantic": 0.5}, C=0.5).fit(recs, y)
     again = pickle.loads(pickle.dumps(pipe))
     assert np.array_equal(again.predict_proba(recs), pipe.predict_proba(recs))
+
+
+def test_word_by_word_pieces_are_the_tokenizers_own() -> None:
+    v = bundled()
+    for text in ("Hillary will be a great president, I'm sure of it #SemST", "Zürich naïve café — don't!! :)",
+                 "snake_case_words and 2016-07-08", "ｆｕｌｌ width 中文 text"):
+        assert v.pieces(text) == [i for i in v.tokenizer.encode(text, add_special_tokens=False).ids if i != v.unk]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,8 @@ from sklearn.utils.validation import check_is_fitted
 
 BUNDLED = Path(__file__).resolve().parent / "vectors" / "minilm-static"
 MAX_PIECES = 512  # longer texts: the first MAX_PIECES word pieces
+MAX_CACHED_WORDS = 200_000  # word -> pieces memo per table (cleared when full)
+_WORD = re.compile(r"[^\W_]+|[^\w\s]|_")  # the encoder's pre-tokenizer: runs of letters/digits, single symbols
 
 
 class StaticVectors:
@@ -40,6 +43,7 @@ class StaticVectors:
             raise ValueError(f"vector table {self.table.shape} does not fit a vocabulary of "
                              f"{self.tokenizer.get_vocab_size()} pieces")
         self.sha256 = hashlib.sha256(tokenizer_json.encode("utf-8") + self.table.tobytes()).hexdigest()
+        self._memo: dict[str, tuple[int, ...]] = {}
 
     @classmethod
     def load(cls, folder: Path) -> StaticVectors:
@@ -58,10 +62,24 @@ class StaticVectors:
         """Width of a text's vector."""
         return int(self.table.shape[1])
 
+    def word_pieces(self, word: str) -> tuple[int, ...]:
+        """The tokenizer's piece ids of one word (its normaliser lower-cases and strips accents), unknowns dropped."""
+        ids = self._memo.get(word)
+        if ids is None:
+            if len(self._memo) >= MAX_CACHED_WORDS:
+                self._memo.clear()
+            ids = self._memo[word] = tuple(i for i in self.tokenizer.encode(word, add_special_tokens=False).ids
+                                           if i != self.unk)
+        return ids
+
     def pieces(self, text: str) -> list[int]:
-        """Word-piece ids of a text (unknown pieces dropped, at most MAX_PIECES)."""
-        ids = self.tokenizer.encode(text, add_special_tokens=False).ids
-        return [i for i in ids[:MAX_PIECES] if i != self.unk]
+        """Word-piece ids of a text, word by word (memoised), at most MAX_PIECES."""
+        ids: list[int] = []
+        for word in _WORD.findall(text.lower()):
+            ids.extend(self.word_pieces(word))
+            if len(ids) >= MAX_PIECES:
+                return ids[:MAX_PIECES]
+        return ids
 
     def vector(self, text: str) -> np.ndarray:
         """The L2-normalised mean of the text's piece vectors (zeros when it has none), float64."""
@@ -72,7 +90,7 @@ class StaticVectors:
         norm = float(np.sqrt(v @ v))
         return v / norm if norm > 0 else v
 
-    def __getstate__(self) -> dict[str, Any]:
+    def __getstate__(self) -> dict[str, Any]:  # the memo is rebuilt, not pickled
         return {"tokenizer_json": self.tokenizer_json, "table": self.table}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -101,11 +119,14 @@ class Semantic(TransformerMixin, BaseEstimator):
         self.vectors_ = bundled()
         return self
 
-    def transform(self, records: Sequence[Mapping[str, Any]]) -> sp.csr_matrix:
-        """One row per record: ``weight`` x the vector of its prepared text."""
+    def row(self, record: Mapping[str, Any]) -> np.ndarray:
+        """``weight`` x the vector of one record's prepared text (the fast path's call, and transform's)."""
         from moderation.model.features import prepare_text
 
+        return self.vectors_.vector(prepare_text(str(record.get(self.field) or ""))) * self.weight
+
+    def transform(self, records: Sequence[Mapping[str, Any]]) -> sp.csr_matrix:
+        """One row per record (:meth:`row`)."""
         check_is_fitted(self, "vectors_")
-        rows = [self.vectors_.vector(prepare_text(str(r.get(self.field) or ""))) for r in records]
-        X = np.vstack(rows) if rows else np.zeros((0, self.vectors_.dim))
-        return sp.csr_matrix(X * self.weight)
+        rows = [self.row(r) for r in records]
+        return sp.csr_matrix(np.vstack(rows) if rows else np.zeros((0, self.vectors_.dim)))
