@@ -20,6 +20,7 @@ from moderation.model.analyzers import Analyzer
 from moderation.model.fast_pair import DEFAULT_CACHE, PairPart, is_pair_step
 from moderation.model.features import ClaimConditioned
 from moderation.model.linear import CalibratedLinear
+from moderation.model.semantic import Semantic
 from moderation.model.twostage import TwoStage
 
 
@@ -55,13 +56,17 @@ class _Tfidf:
 
 
 class _Dense:
-    """Any other fitted step (the pair features): its own transform on one record, as a dense row."""
+    """Any other fitted step: its own ``row(record)`` when it has one (the sentence vectors), else its transform
+    on one record, as a dense row."""
 
     def __init__(self, step: Any, offset: int, width: int) -> None:
         self.step = step
         self.cols = np.arange(offset, offset + width, dtype=np.intp)
+        self.one = step.row if isinstance(step, Semantic) else None
 
     def row(self, record: Mapping[str, Any], memo: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+        if self.one is not None:
+            return self.cols, np.asarray(self.one(record), dtype=np.float64)
         return self.cols, _dense(self.step.transform([record])).ravel()
 
 
