@@ -70,6 +70,11 @@ def data_hash(ex: Examples) -> str:
     return digest.hexdigest()
 
 
+def record_key(record: dict[str, str]) -> str:
+    """A short sha256 of one record (text, target, title, body): the same comment under another id."""
+    return hashlib.sha256(json.dumps(record, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
+
+
 def near_duplicate_groups(texts: list[str], links: list[tuple[int, int]] = (), threshold: float = 0.5) -> np.ndarray:
     """Group ids joining texts whose word-bigram Jaccard >= threshold, and the given (i, j) links."""
     from sklearn.feature_extraction.text import CountVectorizer

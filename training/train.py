@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -18,13 +19,14 @@ from moderation.dataset import Dataset, load_dataset
 from moderation.errors import UnprocessableError
 from moderation.model.artifact import save_model
 from moderation.model.linear import build_pipeline
-from training.data import Examples, check_labels, cv_groups, data_hash, examples_from
+from training.data import Examples, check_labels, cv_groups, data_hash, examples_from, record_key
 from training.evaluate import f_avg, off_topic_metrics, stance_metrics
 from training.report import write_report
 
 C_GRID = (0.1, 0.3, 1.0)
 SEMANTIC_GRID = (0.0, 0.5, 1.0)  # weights of the static sentence vectors (0: n-grams only), chosen with C
 MIN_OFF_TOPIC = 5  # fewer off-topic examples than this: no off-topic model (said in the report)
+TRAINED_IDS = "trained_ids.json"  # in the model folder: the comments the stance model was trained on
 Progress = Callable[[int, int], None]
 
 
@@ -79,6 +81,19 @@ def fit_task(ex: Examples, labels: list[Any], *, features: dict, grid: Sequence[
     return {"model": model, "cv": cv, "rows": rows, "y": y, "grouped_by": grouped_by}
 
 
+def trained_ids_payload(ids: list[str], records: list[dict[str, str]]) -> bytes:
+    """The bytes of ``trained_ids.json``: the stance rows' comment ids and their record keys, in training order."""
+    body = {"ids": ids, "record_keys": [record_key(r) for r in records]}
+    return (json.dumps(body, ensure_ascii=False) + "\n").encode()
+
+
+def _write_trained_ids(folder: Path, payload: bytes) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / (TRAINED_IDS + ".tmp")
+    tmp.write_bytes(payload)
+    os.replace(tmp, folder / TRAINED_IDS)
+
+
 def load_examples(data: Sequence[str | Path], store: Any = None) -> tuple[Examples, list[str]]:
     """Labelled examples from dataset folders and/or a store's export."""
     datasets: list[Dataset] = [load_dataset(d) for d in data]
@@ -129,6 +144,9 @@ def train(data: Sequence[str | Path], out: str | Path, *, seed: int = 0, store: 
               "stance_C": st["cv"]["best_C"], "off_topic_C": ot["cv"]["best_C"] if ot else None,
               "stance_semantic": st["cv"]["semantic"], "off_topic_semantic": ot["cv"]["semantic"] if ot else None}
     phash = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()
+    ids = [ex.ids[i] for i in st["rows"]]
+    records = [ex.records[i] for i in st["rows"]]
+    trained_ids = trained_ids_payload(ids, records)
     created = dt.datetime.now(dt.UTC).replace(microsecond=0)
     manifest = {
         "version": f"{created:%Y%m%dT%H%M%SZ}-{dhash[:8]}-{phash[:6]}",
@@ -144,11 +162,13 @@ def train(data: Sequence[str | Path], out: str | Path, *, seed: int = 0, store: 
                              {"skipped": f"needs both kinds with >= {MIN_OFF_TOPIC} each; got {dict(Counter(off))}"})},
         "metrics": {"stance": {k: metrics["stance"][k] for k in ("f_avg", "macro_f1", "accuracy")},
                     **({"off_topic": metrics["off_topic"]} if ot else {})},
+        "stance_trained_ids": {"file": TRAINED_IDS, "count": len(ids),
+                               "sha256": hashlib.sha256(trained_ids).hexdigest()},
     }
+    _write_trained_ids(Path(out), trained_ids)
     manifest = save_model(out, st["model"], ot["model"] if ot else None, manifest)
     write_report(out, manifest, metrics)
-    # The comments and their out-of-fold stance probabilities: what --promote compares models on.
-    ids = [ex.ids[i] for i in st["rows"]]
+    # The comments and their out-of-fold stance predictions: what --promote compares models on.
     return {"manifest": manifest, "metrics": metrics, "path": str(Path(out)),
-            "heldout": {"ids": ids, "records": [ex.records[i] for i in st["rows"]], "y": y_st,
+            "heldout": {"ids": ids, "records": records, "y": y_st,
                         "oof_pred": [classes[k] for k in st["cv"]["oof"].argmax(axis=1)]}}
