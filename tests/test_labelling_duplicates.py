@@ -104,3 +104,17 @@ def test_two_processes_adding_at_once(store: Store, db_url: str, tmp_path: Path)
         pair = {results[f"a{i}"], results[f"b{i}"]}
         assert pair in ({None, f"a{i}"}, {None, f"b{i}"}), (i, pair)
     assert store.dup_count() == {"entries": 2 * n, "bands": 2 * n * duplicates.BANDS}
+
+
+def test_bulk_add_then_lookup(store: Store) -> None:
+    """dup_add_many (index builds) stores entries and bands that lookups find; PostgreSQL then has statistics."""
+    texts = [TEXT, "Something else entirely about the weather in Osaka this weekend, rain again.", "Agree."]
+    assert store.dup_add_many([duplicates.make_entry(f"c{i}", t) for i, t in enumerate(texts)]) == 3
+    assert store.dup_count() == {"entries": 3, "bands": 2 * duplicates.BANDS}
+    entry, bands = duplicates.make_entry("q", TEXT + " Really.")
+    assert duplicates.decide(entry, store.dup_candidates(entry["text_hash"], bands))["of"] == "c0"
+    if store.dialect == "postgresql":  # without them the planner scans every band row (see _analyze_if_grown)
+        with store.read() as conn:
+            analyzed = conn.exec_driver_sql("SELECT reltuples FROM pg_class WHERE oid IN "
+                                            "('dup_entries'::regclass, 'dup_bands'::regclass)").scalars().all()
+        assert sorted(analyzed) == [3, 2 * duplicates.BANDS]

@@ -36,6 +36,10 @@ def _candidates_query() -> Any:
 _CANDIDATES = _candidates_query()
 
 
+_PG_BANDS_FROM_ARRAYS = text("INSERT INTO dup_bands (band_hash, entry_id) "
+                             "SELECT * FROM unnest(CAST(:hashes AS bigint[]), CAST(:ids AS integer[]))")
+
+
 def _entry_dict(row: Any) -> dict[str, Any]:
     return {name: getattr(row, name) for name in _ENTRY_COLUMNS}
 
@@ -90,9 +94,26 @@ class DupIndexMixin(StoreBase):
                 ids = conn.execute(insert(e).returning(e.c.id, sort_by_parameter_order=True), rows).scalars().all()
                 band_rows = [{"band_hash": h, "entry_id": new_id}
                              for new_id, (_, bands) in zip(ids, chunk, strict=True) for h in sorted(set(bands))]
-                if band_rows:
+                if band_rows and self.dialect == "postgresql":
+                    # One statement per chunk: psycopg's executemany sends one INSERT per row (20 an entry),
+                    # which took half of dup_add_many's time.
+                    conn.execute(_PG_BANDS_FROM_ARRAYS, {"hashes": [r["band_hash"] for r in band_rows],
+                                                         "ids": [r["entry_id"] for r in band_rows]})
+                elif band_rows:
                     conn.execute(insert(schema.dup_bands), band_rows)
+        if self.dialect == "postgresql":
+            self._analyze_if_grown(len(items))
         return len(items)
+
+    def _analyze_if_grown(self, added: int) -> None:
+        # Without statistics (a bulk load before autovacuum gets to it, or a server with autovacuum off) the
+        # planner guesses that 20 band hashes match a tenth of dup_bands and scans the whole table: 0.8 s
+        # a lookup at 1M entries instead of 0.3 ms. So analyze as autovacuum would, after 10% growth.
+        with self.write() as conn:
+            reltuples = conn.execute(text("SELECT reltuples FROM pg_class "
+                                          "WHERE oid = CAST('dup_entries' AS regclass)")).scalar_one()
+            if reltuples < 0 or added > 0.1 * reltuples:
+                conn.execute(text("ANALYZE dup_entries, dup_bands"))
 
     def dup_entries(self, batch: int = 5000) -> Iterator[dict[str, Any]]:
         """Every entry, oldest first (a brute-force scan, for benchmarks and checks)."""
