@@ -60,6 +60,7 @@ class ModelHolder:
         self._refused: str | None = None
         self._stop = threading.Event()
         self._poller_pid: int | None = None
+        self._poller: threading.Thread | None = None
 
     def current(self) -> Engine:
         """The engine to score with; the first call in a process loads it and starts the poller."""
@@ -115,7 +116,8 @@ class ModelHolder:
             if self._poller_pid == os.getpid():
                 return
             self._poller_pid = os.getpid()
-            threading.Thread(target=self._poll, name="model-poller", daemon=True).start()
+            self._poller = threading.Thread(target=self._poll, name="model-poller", daemon=True)
+            self._poller.start()
 
     def _poll(self) -> None:
         while not self._stop.wait(self.poll_seconds):
@@ -127,6 +129,9 @@ class ModelHolder:
                 log.warning("model poll failed: %s: %s", type(exc).__name__, str(exc).splitlines()[0] if str(exc)
                             else "")
 
-    def close(self) -> None:
-        """Stop the poller thread."""
+    def close(self, timeout: float = 10.0) -> None:
+        """Stop the poller thread, waiting (up to ``timeout`` s) for a poll in progress to finish."""
         self._stop.set()
+        poller = self._poller
+        if poller is not None and poller is not threading.current_thread() and poller.ident is not None:
+            poller.join(timeout)
