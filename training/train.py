@@ -64,14 +64,13 @@ def _rows(labels: list[Any]) -> list[int]:
 
 
 def fit_task(ex: Examples, labels: list[Any], *, features: dict, grid: Sequence[float], seed: int, group_by: str,
-             n_splits: int, score: Callable[[Any, Any], float], tick: Callable[[], None],
-             semantic_grid: Sequence[float] = SEMANTIC_GRID) -> dict[str, Any]:
+             n_splits: int, score: Callable[[Any, Any], float], tick: Callable[[], None]) -> dict[str, Any]:
     """Cross-validate C and the semantic weight (unless ``features`` fixes it), then fit on all the task's rows."""
     rows = _rows(labels)
     records = [ex.records[i] for i in rows]
     y = np.asarray([labels[i] for i in rows])
     groups, grouped_by = cv_groups(ex, rows, group_by, n_splits)
-    weights = [features["semantic"]] if "semantic" in features else list(semantic_grid)
+    weights = semantic_weights(features)
     runs = {w: cross_validate(records, y, groups, features={**features, "semantic": w}, grid=grid, seed=seed,
                               n_splits=n_splits, score=score, tick=tick) for w in weights}
     weight = max(weights, key=lambda w: (max(runs[w]["scores"].values()), -w))  # ties: fewer features
@@ -79,6 +78,11 @@ def fit_task(ex: Examples, labels: list[Any], *, features: dict, grid: Sequence[
     model = build_pipeline({**features, "semantic": weight}, C=cv["best_C"], seed=seed)
     model.fit(records, y, clf__groups=groups)
     return {"model": model, "cv": cv, "rows": rows, "y": y, "grouped_by": grouped_by}
+
+
+def semantic_weights(features: dict) -> list[float]:
+    """The sentence-vector weights to cross-validate: the one ``features`` fixes, else SEMANTIC_GRID."""
+    return [features["semantic"]] if "semantic" in features else list(SEMANTIC_GRID)
 
 
 def trained_ids_payload(ids: list[str], records: list[dict[str, str]]) -> bytes:
@@ -116,8 +120,7 @@ def train(data: Sequence[str | Path], out: str | Path, *, seed: int = 0, store: 
     off = [o for o in ex.off_topic if o is not None]
     with_off = len(set(off)) == 2 and min(Counter(off).values()) >= MIN_OFF_TOPIC
     features = dict(features or {})
-    n_weights = 1 if "semantic" in features else len(SEMANTIC_GRID)
-    total = len(grid) * n_splits * n_weights * (2 if with_off else 1)
+    total = len(grid) * n_splits * len(semantic_weights(features)) * (2 if with_off else 1)
     done = [0]
 
     def tick() -> None:

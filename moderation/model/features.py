@@ -15,22 +15,17 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from nltk.tokenize import TweetTokenizer
-from nltk.tokenize.casual import EMOTICON_RE
 from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import MaxAbsScaler
 from sklearn.utils.validation import check_is_fitted
 
-from moderation.text import normalize, stem
+from moderation.text import normalize, stem, tokenize
 
 _HASHTAG = re.compile(r"#(\w+)")
 _CAMEL = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 _URL = re.compile(r"https?://\S+")
-# Case kept by NLTK, lowered here: the same tokens as moderation.text.tokenize, without running the
-# emoticon regex on tokens that lower-casing leaves alone (a third of the cost of a short comment).
-_TWEET_CASED = TweetTokenizer(preserve_case=True, reduce_len=True, strip_handles=False)
 
 
 def _split_hashtag(match: re.Match[str]) -> str:
@@ -49,12 +44,8 @@ def prepare_lower(text: str) -> str:
 
 
 def tweet_tokens(text: str) -> list[str]:
-    """NLTK TweetTokenizer tokens, lower-cased except emoticons (as ``moderation.text.tokenize``)."""
-    out = []
-    for token in _TWEET_CASED.tokenize(text):
-        lower = token.lower()
-        out.append(token if lower != token and EMOTICON_RE.search(token) else lower)
-    return out
+    """NLTK TweetTokenizer tokens, lower-cased except emoticons: ``moderation.text.tokenize``."""
+    return tokenize(text)
 
 
 def stemmed_words(text: str) -> list[str]:

@@ -21,6 +21,8 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from moderation.model.features import prepare_text
+
 BUNDLED = Path(__file__).resolve().parent / "vectors" / "minilm-static"
 MAX_PIECES = 512  # longer texts: the first MAX_PIECES word pieces
 MAX_CACHED_WORDS = 200_000  # word -> pieces memo per table (cleared when full)
@@ -42,7 +44,6 @@ class StaticVectors:
         if self.table.ndim != 2 or self.table.shape[0] != self.tokenizer.get_vocab_size():
             raise ValueError(f"vector table {self.table.shape} does not fit a vocabulary of "
                              f"{self.tokenizer.get_vocab_size()} pieces")
-        self.sha256 = hashlib.sha256(tokenizer_json.encode("utf-8") + self.table.tobytes()).hexdigest()
         self._memo: dict[str, tuple[int, ...]] = {}
 
     @classmethod
@@ -56,6 +57,11 @@ class StaticVectors:
         except (OSError, KeyError) as exc:
             raise ValueError(f"{folder}: not a static vector folder ({exc})") from exc
         return cls(tokenizer_json, table)
+
+    @functools.cached_property
+    def sha256(self) -> str:
+        """sha256 of the tokenizer JSON and the table (computed on first use, not at every load)."""
+        return hashlib.sha256(self.tokenizer_json.encode("utf-8") + self.table.tobytes()).hexdigest()
 
     @property
     def dim(self) -> int:
@@ -121,8 +127,6 @@ class Semantic(TransformerMixin, BaseEstimator):
 
     def row(self, record: Mapping[str, Any]) -> np.ndarray:
         """``weight`` x the vector of one record's prepared text (the fast path's call, and transform's)."""
-        from moderation.model.features import prepare_text
-
         return self.vectors_.vector(prepare_text(str(record.get(self.field) or ""))) * self.weight
 
     def transform(self, records: Sequence[Mapping[str, Any]]) -> sp.csr_matrix:
