@@ -130,7 +130,12 @@ def decide(entry: dict[str, Any], candidates: Sequence[dict[str, Any]], *, raw_t
             best = (sim, c["id"], c)
     if best is None:
         return None
-    sim, _, c = best
+    return tag(entry, best[2], best[0], raw_text=raw_text, previous=previous)
+
+
+def tag(entry: dict[str, Any], c: dict[str, Any], sim: float, *, raw_text: str = "",
+        previous: tuple[str, str] | None = None, why: str | None = None) -> dict[str, Any] | None:
+    """The duplicate tag of an entry that matches candidate c with similarity sim: repost, copy or near copy."""
     original = c["comment_id"]
     if _same_author(entry.get("author"), c["author"]):
         kind, why = "repost", f"reposted by the same author ({entry['author']})"
@@ -142,7 +147,8 @@ def decide(entry: dict[str, Any], candidates: Sequence[dict[str, Any]], *, raw_t
     elif sim == 1.0:
         kind, why = "copy", "the same text after folding case, spacing and punctuation"
     else:
-        kind, why = "near_copy", f"{sim:.0%} of 5-character shingles shared (Jaccard >= {THRESHOLD})"
+        kind = "near_copy"
+        why = why or f"{sim:.0%} of 5-character shingles shared (Jaccard >= {THRESHOLD})"
     where = "" if c["thread_id"] == entry.get("thread_id") else f" in thread {c['thread_id']}"
     return {"of": original, "kind": kind, "similarity": round(sim, 4),
             "reason": f"{kind} of {original}{where}: {why}"}

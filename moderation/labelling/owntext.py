@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from moderation.dataset import Comment, Thread
+from moderation.labelling import copies
 from moderation.labelling.quotes import QuoteIndex
 
 
 def thread_own_texts(thread: Thread, comments: Sequence[Comment]) -> dict[str, str]:
     """Each comment's own text (quotes of the article and earlier comments removed), by comment id."""
     index = QuoteIndex.for_thread(thread.title, thread.body)
-    return {c.id: index.add_comment(c.id, c.text)[0] for c in comments}
+    return {c.id: copies.add(index, c).own for c in comments}

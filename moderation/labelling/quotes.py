@@ -19,6 +19,7 @@ MIN_PARTIAL = 6  # a quote that is only part of a line needs this many words; a 
 MIN_COVERED = 0.9  # a span bridged over edited words must still match on 9 words in 10
 SHORT_SPAN = 10  # below this many words a span must match without gaps
 MAX_GAP = 2
+RECURRING = 2  # a short span every 4-gram of which this many comments wrote as their own is boilerplate
 ARTICLE = "article"
 Token = tuple[str, int, int]  # (folded token, start, end)
 _TOKEN = re.compile(r"\w+(?:['\u2019]\w+)*", re.UNICODE)
@@ -65,6 +66,7 @@ class QuoteIndex:
 
     def __init__(self) -> None:
         self.sources: list[str] = []
+        self.texts: dict[str, str] = {}
         self._grams: dict[tuple[str, ...], list[int]] = {}
 
     def __contains__(self, source: str) -> bool:
@@ -77,16 +79,11 @@ class QuoteIndex:
         index.add(ARTICLE, f"{title}\n\n{body}")
         return index
 
-    def add_comment(self, source: str, text: str) -> tuple[str, list[Quote]]:
-        """Find the next comment's quotes in what is indexed so far, index it; return (own text, quotes)."""
-        quotes = self.find(text)
-        self.add(source, text, quotes)
-        return (own_text(text, quotes) if quotes else text.strip()), quotes
-
     def add(self, source: str, text: str, quotes: list[Quote] | None = None) -> None:
         """Index one source (ARTICLE or a comment id) in thread order; its own quotes point to their origin."""
         ordinal = len(self.sources)
         self.sources.append(source)
+        self.texts[source] = text
         toks = token_tuple(text)
         origin = {q.source: self.sources.index(q.source) for q in quotes or () if q.source in self.sources}
         for i in range(len(toks) - NGRAM + 1):
@@ -101,16 +98,33 @@ class QuoteIndex:
 
     def find(self, text: str) -> list[Quote]:
         """The quoted spans of a comment; none when the whole comment is a copy (that is a duplicate)."""
-        toks = token_tuple(text)
-        words = [t for t, _, _ in toks]
-        grams = [set(self._grams.get(tuple(words[i:i + NGRAM]), ())) for i in range(len(words) - NGRAM + 1)]
-        quotes = []
-        for lo, hi in _lines(text, toks):
-            quotes += self._spans(text, toks, grams, lo, hi)
-        quotes = _with_headers(text, quotes)
+        quotes = self.spans(text)
         if quotes and not token_tuple(own_text(text, quotes)):
             return []
         return quotes
+
+    def sources_of(self, text: str) -> list[str]:
+        """Every indexed source that holds one of the text's 4-grams, in index order."""
+        words = [t for t, _, _ in token_tuple(text)]
+        found = {s for i in range(len(words) - NGRAM + 1) for s in self._grams.get(tuple(words[i:i + NGRAM]), ())}
+        return [self.sources[s] for s in sorted(found)]
+
+    def spans(self, text: str) -> list[Quote]:
+        """Every span of the text that reproduces an indexed source, even when they leave no own text."""
+        toks = token_tuple(text)
+        words = [t for t, _, _ in toks]
+        grams = []
+        for i in range(len(words) - NGRAM + 1):
+            grams.append(set(self._grams.get(tuple(words[i:i + NGRAM]), ())))
+        quotes = []
+        for lo, hi in _lines(text, toks):
+            quotes += self._spans(text, toks, grams, lo, hi)
+        return _with_headers(text, quotes)
+
+    def _recurring(self, grams: list[set[int]], lo: int, hi: int) -> bool:
+        """Every 4-gram of tokens [lo, hi) was written by RECURRING comments of their own: a byline, a sign-off."""
+        article = self.sources.index(ARTICLE) if ARTICLE in self.sources else -1
+        return all(len(grams[i] - {article}) >= RECURRING for i in range(lo, hi - NGRAM + 1))
 
     def _spans(self, text: str, toks: Sequence[Token], grams: list[set[int]], lo: int, hi: int) -> list[Quote]:
         covered = [False] * (hi - lo)
@@ -125,7 +139,10 @@ class QuoteIndex:
             if matched / n < MIN_COVERED or (n < SHORT_SPAN and matched < n):
                 continue
             whole = a == 0 and b == hi - lo
-            if n < (NGRAM if whole else MIN_PARTIAL):
+            # Numbers carry no meaning of their own: a dateline "July 19, 2024. A. Writer. The" is no quote.
+            meaningful = sum(not toks[i][0].isdigit() for i in range(lo + a, lo + b))
+            if meaningful < (NGRAM if whole else MIN_PARTIAL) or (n < SHORT_SPAN and self._recurring(grams, lo + a,
+                                                                                                   lo + b)):
                 continue
             votes: dict[int, int] = {}
             for i in range(lo + a, lo + b - NGRAM + 1):

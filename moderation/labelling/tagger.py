@@ -7,8 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from moderation.dataset import Comment, Thread
-from moderation.labelling import duplicates
-from moderation.labelling.quotes import own_text
+from moderation.labelling import copies, duplicates
 from moderation.labelling.relevance import Relevance
 from moderation.labelling.thread_state import ThreadState
 
@@ -58,8 +57,8 @@ class Tagger:
         """The tags of one comment; with remember=True its own text joins the index in the same transaction."""
         state = self._thread_state(thread, earlier)
         with state.lock:
-            quotes = state.index.find(comment.text)
-        own = own_text(comment.text, quotes) if quotes else comment.text.strip()
+            reading = copies.read(state.index, comment)
+        quotes, own = reading.quotes, reading.own
         entry, bands = duplicates.make_entry(comment.id, own, thread_id=thread.id, author=comment.author)
         if remember:
             found = self.store.dup_find_and_add(entry, bands)
@@ -71,7 +70,8 @@ class Tagger:
             context = state.context_of(earlier)
         local = [c for c in local if c["comment_id"] not in stored]
         previous = (earlier[-1].id, earlier[-1].text) if earlier else None
-        duplicate = duplicates.decide(entry, [*local, *found], raw_text=comment.text, previous=previous)
+        duplicate = copies.judge(reading, entry, [*local, *found], source=_source_entry(reading, earlier),
+                                 raw_text=comment.text, previous=previous)
         with self._relevance_lock:  # the relevance model grows per-thread state of its own
             off_topic = self.relevance.score(own, thread, context, [q.source for q in quotes])
         tags: dict[str, Any] = {"id": comment.id, "own_text": own, "quotes": [q.to_dict() for q in quotes],
@@ -102,3 +102,14 @@ class Tagger:
     def tag_thread(self, thread: Thread, comments: list[Comment], *, remember: bool = True) -> list[dict]:
         """The tags of every comment of a thread, in order (each sees the ones before it)."""
         return [self.tag(c, thread, comments[:i], remember=remember) for i, c in enumerate(comments)]
+
+
+def _source_entry(reading: copies.Reading, earlier: Sequence[Comment]) -> dict[str, Any] | None:
+    """The index entry of the earlier comment the reading says this one copies (its whole text)."""
+    if reading.copy is None:
+        return None
+    src = next((c for c in reversed(earlier) if c.id == reading.copy.source), None)
+    if src is None:
+        return None
+    entry, _ = duplicates.make_entry(src.id, src.text, thread_id=src.thread_id, author=src.author, with_bands=False)
+    return {**entry, "id": -1}

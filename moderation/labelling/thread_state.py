@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from moderation.dataset import Comment, Thread
-from moderation.labelling import duplicates
+from moderation.labelling import copies, duplicates
 from moderation.labelling.quotes import Quote, QuoteIndex
 
 MIN_REINDEX = 8  # the first shingle order is fixed once the thread has this many comments
@@ -104,7 +104,8 @@ class ThreadState:
         return _by_hash(shingle_set - self._common) + _by_hash(shingle_set & self._common)
 
     def _add(self, c: Comment) -> None:
-        own, quotes = self.index.add_comment(c.id, c.text)
+        reading = copies.add(self.index, c)
+        own, quotes = reading.own, reading.quotes
         entry, _ = duplicates.make_entry(c.id, own, thread_id=self.thread_id, author=c.author, with_bands=False)
         sh = duplicates.shingles(entry["text"])
         pos = len(self.items)

@@ -9,6 +9,7 @@ from typing import Any
 from flask import current_app
 
 from moderation.dataset import Comment, Thread
+from moderation.labelling import copies
 from moderation.labelling.quotes import QuoteIndex
 from moderation.pages.store import pages_engine
 
@@ -25,8 +26,8 @@ def _quotes_only(comment: Comment, thread: Thread, earlier: list[Comment]) -> di
     # The same index as the tagger's, so a quote of a quote goes back to where the words were first written.
     index = QuoteIndex.for_thread(thread.title, thread.body)
     for c in earlier:
-        index.add_comment(c.id, c.text)
-    return {"quotes": [q.to_dict() for q in index.find(comment.text)]}
+        copies.add(index, c)
+    return {"quotes": [q.to_dict() for q in copies.read(index, comment).quotes]}
 
 
 def thread_tags(thread: Thread, comments: list[Comment], wanted: list[str] | None = None) -> dict[str, dict]:
