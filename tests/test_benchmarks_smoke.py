@@ -19,6 +19,7 @@ BENCHMARKS = [
     ("fnc1.py", [str(DATA / "fnc1")], ["82.02", "macro-F1", "fastText"]),
     ("fnc1_relevance.py", [str(DATA / "fnc1")], ["ROC AUC"]),
     ("duplicates.py", [str(DATA)], ["precision", "recall", "p99"]),
+    ("copies.py", [str(DATA)], ["recall", "quotes_kept", "raw MinHash"]),
     ("serve.py", ["--backend", "both"], ["req/s", "p99", "in-process"]),
 ]
 

@@ -44,8 +44,10 @@ class Evidence:
         total = self.own_words + self.copied_words
         return self.own_words / total if total else 0.0
 
-    def is_copy(self, coverage: float = COVERAGE, own_share: float = OWN_SHARE) -> bool:
+    def is_copy(self, coverage: float | None = None, own_share: float | None = None) -> bool:
         """A copy: unmarked, not answering between quotes, covering most of the source and adding little."""
+        coverage = COVERAGE if coverage is None else coverage
+        own_share = OWN_SHARE if own_share is None else own_share
         return (not self.marked and not self.interleaved and self.coverage >= coverage
                 and self.own_share <= own_share)
 
