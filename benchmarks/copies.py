@@ -24,6 +24,7 @@ import re
 import sys
 import tempfile
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 from datasketch import MinHash
@@ -154,13 +155,13 @@ def build(threads: dict[str, list[str]], paraphrases: list, rng: random.Random, 
             reply = quote_reply(qkind, text, answers, rng)
             if reply is not None:
                 probes.append((t, qkind, reply, sid))
-    for t, i, text in paraphrases[:limit // 4]:
+    for t, _, text in paraphrases[:limit // 4]:
         if t in stored:
             probes.append((t, "paraphrase", text, None))
     return stored, probes
 
 
-def raw_minhash(stored: dict[str, list[Source]]) -> callable:
+def raw_minhash(stored: dict[str, list[Source]]) -> Callable[[str], str | None]:
     """The reference: a raw-text MinHash estimate >= 0.8 against every stored text; returns the best source."""
     sigs = []
     for texts in stored.values():
