@@ -178,7 +178,7 @@ def raw_minhash(stored: dict[str, list[Source]]) -> Callable[[str], str | None]:
     return best
 
 
-def run(stored: dict[str, list[Source]], probes: list, workdir: str) -> dict[str, Counter]:
+def run(stored: dict[str, list[Source]], probes: list, workdir: str, verbose: bool = False) -> dict[str, Counter]:
     """Tag every probe through the Tagger against a SQLite store holding the threads; count per kind."""
     store = open_store(f"sqlite:///{workdir}/copies.db")
     corpus = [x for texts in stored.values() for _, x in texts]
@@ -195,6 +195,9 @@ def run(stored: dict[str, list[Source]], probes: list, workdir: str) -> dict[str
         thread, comments = objs[t]
         tags = tagger.tag(Comment(id=f"probe{n}", thread_id=t, text=text, author="mallory"), thread, comments,
                           remember=False)
+        if verbose and (tags["duplicate"] or {}).get("of") != (source if kind in COPY_KINDS else None):
+            print(kind, source, repr(text[:300]), tags["duplicate"], [q["source"] for q in tags["quotes"]],
+                  file=sys.stderr)
         for who, flagged in (("product", (tags["duplicate"] or {}).get("of")), ("minhash", reference(text))):
             c = counts[f"{who}:{kind}"]
             c["n"] += 1
@@ -253,8 +256,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("data", type=Path)
     ap.add_argument("--choose", action="store_true", help="choose the thresholds on the train splits")
     ap.add_argument("--smoke", action="store_true", help="a small run (CI)")
+    ap.add_argument("--verbose", action="store_true", help="print every miss and false alarm to stderr")
+    ap.add_argument("--split", choices=("train", "test"), default="test", help="train: for development")
     args = ap.parse_args(argv)
-    split = "train" if args.choose else "test"
+    split = "train" if args.choose else args.split
     rng = random.Random(11)
     threads: dict[str, list[str]] = {}
     for name, texts in semeval(args.data, split).items():
@@ -271,7 +276,7 @@ def main(argv: list[str] | None = None) -> None:
         choose(stored, probes)
         return
     with tempfile.TemporaryDirectory() as tmp:
-        counts = run(stored, probes, tmp)
+        counts = run(stored, probes, tmp, verbose=args.verbose)
     print(f"{len(probes)} probes on the {split} splits; {load_average()}")
     print(f"{'kind':<14}{'n':>6}{'caught/kept':>13}{'minhash':>9}")
     for kind in (*COPY_KINDS, *QUOTE_KINDS, "paraphrase"):

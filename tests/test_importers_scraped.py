@@ -89,7 +89,14 @@ def test_seed_no_header_leaks_into_text_or_author(seed):
         assert not header.search(c.text), c.id
         assert "Ramsey's Kitchen" not in c.text, c.id
         assert "@badhairct" not in c.text, c.id
-        assert "\u00a0" not in c.text and c.text == c.text.strip()
+        assert c.text == c.text.strip()
+
+
+def test_seed_text_is_stored_as_posted(seed):
+    by_id = {c.id: c.text for c in seed.comments}
+    assert "\u2019" in by_id["kn-009"] and "\u201c" in by_id["kn-009"]  # curly, as written
+    assert "\u2026" in by_id["kn-006"]  # an ellipsis is not folded into "..."
+    assert "\u00a0" in by_id["kn-019"]  # the page's no-break space, as posted
 
 
 def test_seed_no_page_furniture_in_comments(seed):
@@ -127,8 +134,8 @@ def test_small_page_with_nbsp_and_footer():
             "Articles, Offers & Useful Resources\n\nanything\n")
     ds = parse_scraped_page(page, source="p.txt", thread_id="t", body="Body\u00a0text", url="https://x")
     assert ds.threads[0].title == "Headline here" and ds.threads[0].target == "Headline here"
-    assert ds.threads[0].body == "Body text"
-    assert [c.text for c in ds.comments] == ["First comment.", "First comment.\n\nReply."]
+    assert ds.threads[0].body == "Body\u00a0text"  # as given: normalised only to recognise the page
+    assert [c.text for c in ds.comments] == ["First\u00a0comment.", "First comment.\n\nReply."]
     assert ds.comments[1].quote_attributions == [{"name": "Fred", "posted": "Today 11:05 pm JST"}]
 
 

@@ -40,6 +40,11 @@ def test_scraped_seed_page_imports_with_votes_quotes_and_double_post(env_db: str
     assert [c.id for c in doubles] == ["kn-022", "kn-023"]
     assert doubles[0].text == doubles[1].text
     assert (doubles[0].votes_up, doubles[1].votes_up) == (6, 5)
+    assert "I don\u2019t know" in comments[8].text  # curly, as the reader wrote it, not folded to straight
+    out = tmp_path / "out"
+    assert CliRunner().invoke(main, ["export", str(out)]).exit_code == 0
+    exported = [json.loads(line) for line in (out / "comments.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [c["text"] for c in exported if c["thread_id"] == "kn"] == [c.text for c in comments]
 
 
 def test_labelled_seed_dataset_imports_with_its_labels(env_db: str) -> None:

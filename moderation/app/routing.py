@@ -50,7 +50,8 @@ def route(tags: dict[str, Any], policy: Policy) -> dict[str, Any]:
     """The first matching queue (duplicate, off-topic, needs-review, auto-approved), its priority and why."""
     found: list[tuple[str, float, str]] = []
     dup = tags.get("duplicate")
-    if dup and dup.get("similarity", 1.0) >= policy.duplicate_similarity:
+    # A copy decided on evidence (what of the source it reproduces) is a duplicate whatever its shingle similarity.
+    if dup and (dup.get("similarity", 1.0) >= policy.duplicate_similarity or dup.get("evidence")):
         found.append(("duplicate", float(dup.get("similarity", 1.0)),
                       f"duplicate of {dup.get('of')} ({dup.get('kind')}, similarity {dup.get('similarity', 1.0):.2f})"
                       + (f": {dup['reason']}" if dup.get("reason") else "")))

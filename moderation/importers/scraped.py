@@ -16,7 +16,8 @@ from the text. Recognised, and nothing else (an ordinary one-line paragraph is n
   `@badhairct:` is removed from the text.
 
 Quoted text itself stays in the comment (matching quotes to the thread is the labelling module's job), and so
-does a `> ` quote marker.
+does a `> ` quote marker. The stored text is the text as posted (curly quotes, apostrophes, no-break spaces kept,
+each line trimmed): the page is normalised (NFKC, straight quotes, one space) only to recognise its structure.
 """
 
 from __future__ import annotations
@@ -53,7 +54,8 @@ _FOOT_FURNITURE = (
 class _Para:
     """One paragraph of a comment: its text and the page line it starts on."""
 
-    text: str
+    text: str  # as posted
+    norm: str  # normalised, for recognising headers
     line: int
 
 
@@ -62,10 +64,10 @@ def looks_like_scraped_page(text: str) -> bool:
     return any(_VOTE.match(normalize(line)) for line in text.splitlines())
 
 
-def _lines(text: str) -> list[str]:
-    """The page's lines, each normalised on its own so that line numbers stay those of the file."""
+def _raw_lines(text: str) -> list[str]:
+    """The page's lines as posted (trimmed), so that line numbers stay those of the file."""
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-    return [normalize(line) for line in text.split("\n")]
+    return [line.strip() for line in text.split("\n")]
 
 
 def _vote_lines(lines: list[str], source: str) -> list[tuple[int, int, int, int]]:
@@ -85,8 +87,8 @@ def _vote_lines(lines: list[str], source: str) -> list[tuple[int, int, int, int]
     return votes
 
 
-def _header(lines: list[str], first_vote: int, source: str) -> tuple[str, int]:
-    """The headline and the index of the first line after the page's leading furniture."""
+def _header(lines: list[str], first_vote: int, source: str) -> tuple[int, int]:
+    """The headline's line index and the index of the first line after the page's leading furniture."""
     filled = [i for i, line in enumerate(lines[:first_vote]) if line]
     # A byline sits right under the headline (and the site name); further down "By ..." is a comment.
     bylines = [i for i in filled[:3] if _BYLINE.match(lines[i])]
@@ -101,20 +103,18 @@ def _header(lines: list[str], first_vote: int, source: str) -> tuple[str, int]:
             raise InputError(f"{source}:1: no headline found")
         headline = named[0]
     last = max([headline, *bylines, *(i for i in filled if any(p.match(lines[i]) for p in _HEAD_FURNITURE))])
-    return lines[headline], last + 1
+    return headline, last + 1
 
 
-def _paragraphs(lines: list[str], start: int, end: int) -> list[_Para]:
-    """Blank-line separated paragraphs of lines[start:end]."""
+def _paragraphs(lines: list[str], raw: list[str], start: int, end: int) -> list[_Para]:
+    """Blank-line separated paragraphs of lines[start:end] (a line blank once normalised is blank)."""
     paras: list[_Para] = []
-    run: list[str] = []
+    run: list[int] = []
     for i in range(start, end + 1):
         if i < end and lines[i]:
-            if not run:
-                first = i
-            run.append(lines[i])
+            run.append(i)
         elif run:
-            paras.append(_Para("\n".join(run), first + 1))
+            paras.append(_Para("\n".join(raw[j] for j in run), "\n".join(lines[j] for j in run), run[0] + 1))
             run = []
     return paras
 
@@ -131,13 +131,13 @@ def _split_headers(paras: list[_Para]) -> tuple[list[str], list[dict[str, str]]]
     kept: list[str] = []
     quotes: list[dict[str, str]] = []
     for n, para in enumerate(paras):
-        following = paras[n + 1].text if n + 1 < len(paras) else None
-        timed = _TIMED_HEADER.match(para.text)
-        if timed and "\n" not in para.text:
+        following = paras[n + 1].norm if n + 1 < len(paras) else None
+        timed = _TIMED_HEADER.match(para.norm)
+        if timed and "\n" not in para.norm:
             quotes.append({"name": timed["name"], "posted": timed["posted"]})
             continue
-        if _is_bare_name(para.text, following):
-            quotes.append({"name": para.text})
+        if _is_bare_name(para.norm, following):
+            quotes.append({"name": para.norm})
             continue
         handle = _HANDLE.match(para.text)
         if handle:
@@ -165,16 +165,18 @@ def parse_scraped_page(text: str, *, source: str, thread_id: str, target: str = 
     """Parse a scraped comment page into one thread and its comments, in page order."""
     if not thread_id.strip():
         raise InputError(f"{source}: the thread needs an id")
-    lines = _lines(text)
+    raw = _raw_lines(text)
+    lines = [normalize(line) for line in raw]
     votes = _vote_lines(lines, source)
-    title, start = _header(lines, votes[0][0], source)
+    headline, start = _header(lines, votes[0][0], source)
+    title = raw[headline]
     if start > votes[0][0]:
         raise InputError(f"{source}:{votes[0][0] + 1}: vote line before the first comment")
     _check_footer(lines, votes[-1][0] + 1, source)
-    thread = Thread(id=thread_id, title=title, body=normalize(body), target=normalize(target), url=url)
+    thread = Thread(id=thread_id, title=title, body=_as_given(body), target=_as_given(target), url=url)
     comments: list[Comment] = []
     for n, (end, score, up, down) in enumerate(votes, start=1):
-        paras, quotes = _split_headers(_paragraphs(lines, start, end))
+        paras, quotes = _split_headers(_paragraphs(lines, raw, start, end))
         if not paras:
             raise InputError(f"{source}:{end + 1}: vote line with no comment text before it")
         comments.append(Comment(
@@ -183,3 +185,8 @@ def parse_scraped_page(text: str, *, source: str, thread_id: str, target: str = 
         ))
         start = end + 1
     return Dataset(threads=[thread], comments=comments)
+
+
+def _as_given(text: str) -> str:
+    """A caller's text as given: only line endings unified and the ends trimmed."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").strip()

@@ -51,6 +51,11 @@ class Evidence:
         return (not self.marked and not self.interleaved and self.coverage >= coverage
                 and self.own_share <= own_share)
 
+    def to_dict(self) -> dict[str, Any]:
+        """The measured quantities, as the duplicate tag keeps them."""
+        return {"coverage": round(self.coverage, 4), "own_words": self.own_words,
+                "own_share": round(self.own_share, 4), "marked": self.marked, "interleaved": self.interleaved}
+
     def describe(self) -> str:
         """The evidence in words, for the reason."""
         return (f"reproduces {self.coverage:.0%} of it, own text {self.own_words} word(s) "
@@ -160,7 +165,7 @@ def judge(reading: Reading, entry: dict[str, Any], candidates: Sequence[dict[str
     if reading.copy is not None and source is not None:
         sim = duplicates.jaccard(own, duplicates.shingles(source["text"]))
         return duplicates.tag(entry, source, sim, raw_text=raw_text, previous=previous,
-                              why=reading.copy.describe())
+                              why=reading.copy.describe(), evidence=reading.copy.to_dict())
     kept = [c for c in candidates if c["comment_id"] not in reading.quoted]
     found = duplicates.decide(entry, kept, raw_text=raw_text, previous=previous)
     if found is not None or entry["n_words"] < MIN_SOURCE:
@@ -173,5 +178,6 @@ def judge(reading: Reading, entry: dict[str, Any], candidates: Sequence[dict[str
             break
         ev = pair_evidence(reading.own, c["comment_id"], c["text"])
         if ev.is_copy():
-            return duplicates.tag(entry, c, sim, raw_text=raw_text, previous=previous, why=ev.describe())
+            return duplicates.tag(entry, c, sim, raw_text=raw_text, previous=previous, why=ev.describe(),
+                                  evidence=ev.to_dict())
     return None

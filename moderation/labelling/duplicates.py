@@ -134,8 +134,13 @@ def decide(entry: dict[str, Any], candidates: Sequence[dict[str, Any]], *, raw_t
 
 
 def tag(entry: dict[str, Any], c: dict[str, Any], sim: float, *, raw_text: str = "",
-        previous: tuple[str, str] | None = None, why: str | None = None) -> dict[str, Any] | None:
-    """The duplicate tag of an entry that matches candidate c with similarity sim: repost, copy or near copy."""
+        previous: tuple[str, str] | None = None, why: str | None = None,
+        evidence: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    """The duplicate tag of an entry that matches candidate c with similarity sim: repost, copy or near copy.
+
+    `evidence` (moderation.labelling.copies) is set when the copy was decided on what the comment reproduces
+    of c rather than on the shingle similarity alone; it is kept in the tag.
+    """
     original = c["comment_id"]
     if _same_author(entry.get("author"), c["author"]):
         kind, why = "repost", f"reposted by the same author ({entry['author']})"
@@ -150,5 +155,7 @@ def tag(entry: dict[str, Any], c: dict[str, Any], sim: float, *, raw_text: str =
         kind = "near_copy"
         why = why or f"{sim:.0%} of 5-character shingles shared (Jaccard >= {THRESHOLD})"
     where = "" if c["thread_id"] == entry.get("thread_id") else f" in thread {c['thread_id']}"
-    return {"of": original, "kind": kind, "similarity": round(sim, 4),
-            "reason": f"{kind} of {original}{where}: {why}"}
+    out = {"of": original, "kind": kind, "similarity": round(sim, 4), "reason": f"{kind} of {original}{where}: {why}"}
+    if evidence is not None:
+        out["evidence"] = evidence
+    return out
