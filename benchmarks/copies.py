@@ -135,11 +135,20 @@ def quote_reply(kind: str, text: str, answers: list[str], rng: random.Random) ->
 
 def build(threads: dict[str, list[str]], paraphrases: list, rng: random.Random, limit: int) -> tuple:
     """(threads as [(id, text)], probes [(thread, kind, text, expected source or None)])."""
-    # Every fifth text is not stored: those are the answers and added lines (a stored one would be a copy).
-    stored = {t: [(f"{t}-{i}", x) for i, x in enumerate(texts) if i % 5] for t, texts in threads.items()}
+    # Every fifth text is not stored: those give the answers and added lines, none of them a sentence of a stored
+    # text (Perspectrum repeats perspectives across claims; FNC-1 repeats bodies under other ids: stored once).
+    seen: set[str] = set()
+    stored: dict[str, list[Source]] = {}
+    for t, texts in threads.items():
+        for i, x in enumerate(texts):
+            key = duplicates.dup_key(x)
+            if i % 5 and key not in seen:
+                seen.add(key)
+                stored.setdefault(t, []).append((f"{t}-{i}", x))
     keys = sorted(stored)
+    taken = {duplicates.dup_key(s) for t in keys for _, x in stored[t] for s in _SENT.split(x.replace("\n", " "))}
     lines = [s for t in keys for x in threads[t][::5] for s in _SENT.split(x.replace("\n", " "))
-             if 5 <= len(s.split()) <= 14]
+             if 5 <= len(s.split()) <= 14 and duplicates.dup_key(s) not in taken]
     probes = []
     for n, t in enumerate(keys):
         for sid, text in stored[t]:
@@ -156,7 +165,7 @@ def build(threads: dict[str, list[str]], paraphrases: list, rng: random.Random, 
             if reply is not None:
                 probes.append((t, qkind, reply, sid))
     for t, _, text in paraphrases[:limit // 4]:
-        if t in stored:
+        if t in stored and duplicates.dup_key(text) not in seen:
             probes.append((t, "paraphrase", text, None))
     return stored, probes
 
