@@ -233,8 +233,8 @@ def figures(counts: dict[str, Counter], who: str) -> dict[str, float]:
             "quotes_kept": total["kept"] / max(1, total["quotes"])}
 
 
-def choose(stored: dict[str, list[Source]], probes: list) -> tuple[float, float]:
-    """COVERAGE and OWN_SHARE from the train probes: best recall with precision >= 0.99 and quotes kept >= 0.98."""
+def choose(stored: dict[str, list[Source]], probes: list) -> tuple[float, float, float]:
+    """COVERAGE, OWN_SHARE, INTRO_SHARE from the train probes: best recall, precision >= 0.99, quotes kept >= 0.98."""
     readings = []
     for t, texts in stored.items():
         index = QuoteIndex.for_thread(t, "")
@@ -243,20 +243,21 @@ def choose(stored: dict[str, list[Source]], probes: list) -> tuple[float, float]
         for _, kind, text, source in (p for p in probes if p[0] == t):
             r = copies.read(index, Comment(id="probe", thread_id=t, text=text))
             readings.append((kind, source, [e for e in r.evidence if e.source == source] or r.evidence))
+    n_copy = sum(1 for k, _, _ in readings if k in COPY_KINDS)
+    n_quote = sum(1 for k, _, _ in readings if k in QUOTE_KINDS)
     best = None
-    for cov in [x / 20 for x in range(6, 20)]:
-        for own in [x / 20 for x in range(1, 11)]:
-            tp = sum(1 for k, s, ev in readings if k in COPY_KINDS and any(e.source == s and e.is_copy(cov, own)
-                                                                           for e in ev))
-            fp = sum(1 for k, s, ev in readings if k not in COPY_KINDS and any(e.is_copy(cov, own) for e in ev))
-            n_copy = sum(1 for k, _, _ in readings if k in COPY_KINDS)
-            n_quote = sum(1 for k, _, _ in readings if k in QUOTE_KINDS)
-            kept = 1 - fp / max(1, n_quote)
-            score = (tp / max(1, tp + fp) >= 0.99 and kept >= 0.98, tp / max(1, n_copy), -abs(own - 0.3))
-            if best is None or score > best[0]:
-                best = (score, cov, own)
-    print(f"chosen on train: COVERAGE={best[1]:.2f} OWN_SHARE={best[2]:.2f} (within-thread recall {best[0][1]:.3f})")
-    return best[1], best[2]
+    grid = [(cov / 20, own / 20, intro / 20) for cov in range(6, 20) for own in range(1, 11) for intro in range(1, 13)]
+    for cov, own, intro in grid:
+        tp = sum(1 for k, s, ev in readings
+                 if k in COPY_KINDS and any(e.source == s and e.is_copy(cov, own, intro) for e in ev))
+        fp = sum(1 for k, s, ev in readings if k not in COPY_KINDS and any(e.is_copy(cov, own, intro) for e in ev))
+        kept = 1 - fp / max(1, n_quote)
+        score = (tp / max(1, tp + fp) >= 0.99 and kept >= 0.98, tp / max(1, n_copy), -abs(own - 0.3), -intro)
+        if best is None or score > best[0]:
+            best = (score, cov, own, intro)
+    print(f"chosen on train: COVERAGE={best[1]:.2f} OWN_SHARE={best[2]:.2f} INTRO_SHARE={best[3]:.2f} "
+          f"(within-thread recall {best[0][1]:.3f})")
+    return best[1], best[2], best[3]
 
 
 def main(argv: list[str] | None = None) -> None:

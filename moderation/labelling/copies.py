@@ -5,7 +5,8 @@ Decided on measured evidence, pair by pair (comment, source): how much of the so
 cover, how much own text remains, whether the spans are marked as quotes (a `>` line, a quote header, quote
 marks around them, a quote attribution or a parent on the comment) and whether they are interleaved with answers
 (own text after two or more of them). A marked or interleaved quote is a quote; otherwise a comment that covers
-COVERAGE of a source with at most OWN_SHARE of its words its own is a copy of it. Both thresholds were chosen on
+COVERAGE of a source with at most OWN_SHARE of its words its own is a copy of it (INTRO_SHARE when nothing of its
+own follows the reproduction: an unanswered quote answers nothing). The thresholds were chosen on
 training material only (`python -m benchmarks.copies --choose`: SemEval train tweets, FNC-1 train bodies,
 Perspectrum train claims), never on the seed thread.
 """
@@ -20,8 +21,9 @@ from moderation.dataset import Comment
 from moderation.labelling import duplicates
 from moderation.labelling.quotes import ARTICLE, NGRAM, Quote, QuoteIndex, own_text, token_tuple
 
-COVERAGE = 0.65  # share of the source's words reproduced (chosen on train: benchmarks/copies.py --choose)
-OWN_SHARE = 0.30  # share of the comment's words that are its own (chosen with COVERAGE)
+COVERAGE = 0.70  # share of the source's words reproduced (chosen on train: benchmarks/copies.py --choose)
+OWN_SHARE = 0.20  # share of the comment's words that are its own (chosen with COVERAGE)
+INTRO_SHARE = 0.30  # the same when no own text follows the reproduction (chosen with them)
 MIN_SOURCE = duplicates.MIN_WORDS  # a source shorter than this is quoted, never copied
 _MARKS = ">\"\u201c\u00ab"
 
@@ -37,6 +39,7 @@ class Evidence:
     copied_words: int
     marked: bool
     interleaved: bool
+    answered: bool = True  # own text follows the last span that reproduces the source
 
     @property
     def own_share(self) -> float:
@@ -44,12 +47,15 @@ class Evidence:
         total = self.own_words + self.copied_words
         return self.own_words / total if total else 0.0
 
-    def is_copy(self, coverage: float | None = None, own_share: float | None = None) -> bool:
-        """A copy: unmarked, not answering between quotes, covering most of the source and adding little."""
+    def is_copy(self, coverage: float | None = None, own_share: float | None = None,
+                intro_share: float | None = None) -> bool:
+        """A copy: unmarked, not answering between quotes, covering most of the source and adding little (an
+        unanswered reproduction, own text only before it, may add up to INTRO_SHARE)."""
         coverage = COVERAGE if coverage is None else coverage
         own_share = OWN_SHARE if own_share is None else own_share
-        return (not self.marked and not self.interleaved and self.coverage >= coverage
-                and self.own_share <= own_share)
+        intro_share = INTRO_SHARE if intro_share is None else intro_share
+        limit = own_share if self.answered else max(own_share, intro_share)
+        return not self.marked and not self.interleaved and self.coverage >= coverage and self.own_share <= limit
 
     def to_dict(self) -> dict[str, Any]:
         """The measured quantities, as the duplicate tag keeps them."""
@@ -92,9 +98,11 @@ def evidence(text: str, spans: Sequence[Quote], source: str, source_text: str, *
             covered[i:i + NGRAM] = [True] * NGRAM
     own_words = len(token_tuple(own_text(text, list(spans)))) if spans else len(token_tuple(text))
     answers = sum(1 for q in mine if token_tuple(_answer(text, q, spans)))
+    answered = bool(mine) and bool(token_tuple(text[mine[-1].end:]))
     return Evidence(source=source, coverage=sum(covered) / len(src) if src else 0.0, covered_words=sum(covered),
                     own_words=own_words, copied_words=sum(len(token_tuple(q.text)) for q in spans),
-                    marked=marked or any(_marked(q, source_text) for q in mine), interleaved=answers >= 2)
+                    marked=marked or any(_marked(q, source_text) for q in mine), interleaved=answers >= 2,
+                    answered=answered)
 
 
 def _answer(text: str, quote: Quote, spans: Sequence[Quote]) -> str:
