@@ -118,4 +118,4 @@ def test_cli_tag_writes_json_lines(env_db: str) -> None:
 def test_cli_tag_bad_folder(env_db: str, tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["tag", "--data", str(tmp_path / "nope")])
     assert result.exit_code == 1
-    assert result.output.strip().endswith("nope: not a dataset folder")
+    assert result.output.strip() == f"Error: --data {tmp_path / 'nope'}: no such folder"

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 
-from moderation.errors import ModerationError
+from moderation.dataset import require_dataset_folder
+from moderation.errors import InputError, ModerationError
 
 
 def _open_store() -> object:
@@ -38,11 +40,39 @@ def _summary(metrics: dict) -> str:
     return "\n".join(lines)
 
 
+def line_progress(label: str, steps: int = 10) -> Callable[[int, int], None]:
+    """A progress callback: a bar on a terminal, else about `steps` `label: done/total` lines on stderr."""
+    shown = [-1]
+
+    def report(done: int, total: int) -> None:
+        step = done * steps // max(total, 1)
+        if step == shown[0]:
+            return
+        shown[0] = step
+        if sys.stderr.isatty():
+            bar = "#" * (20 * done // max(total, 1))
+            click.echo(f"\r{label} [{bar:20s}] {done}/{total}", err=True, nl=done >= total)
+        else:
+            click.echo(f"{label}: {done}/{total}", err=True)
+    return report
+
+
+def skipped_parts(manifest: dict) -> list[str]:
+    """One line for each part of the training that was skipped, with the reason the trainer gave."""
+    return [f"{task.replace('_', '-')} model: skipped ({part['skipped']})"
+            for task, part in (manifest.get("cv") or {}).items() if isinstance(part, dict) and "skipped" in part]
+
+
+def _check_out(out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {out}: is a file, not a folder")
+
+
 @click.command("train")
-@click.option("--data", "data", multiple=True, type=click.Path(file_okay=False, path_type=Path),
+@click.option("--data", "data", multiple=True, type=click.Path(path_type=Path),
               help="A dataset folder (repeatable). Without it, train from the store.")
 @click.option("--from-store", is_flag=True, help="Also train on the store's labelled comments.")
-@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
+@click.option("--out", "out", required=True, type=click.Path(path_type=Path),
               help="The model folder to write.")
 @click.option("--seed", default=0, show_default=True, help="Seed for folds and the solver.")
 @click.option("--promote", is_flag=True, help="Register in the store; make current unless worse.")
@@ -52,27 +82,46 @@ def train(data: tuple[Path, ...], from_store: bool, out: Path, seed: int, promot
     from training.train import train as run
 
     try:
+        for folder in data:
+            require_dataset_folder(folder, "--data")
+        _check_out(out)
         store = _open_store() if (from_store or not data or promote) else None
-        with click.progressbar(length=1, label="cross-validating", file=sys.stderr) as bar:
-            def progress(done: int, total: int) -> None:
-                bar.length = total
-                bar.update(done - bar.pos)
-
-            result = run(list(data), out, seed=seed, store=store if (from_store or not data) else None,
-                         progress=progress)
+        result = run(list(data), out, seed=seed, store=store if (from_store or not data) else None,
+                     progress=line_progress("cross-validation fits"))
+        for line in skipped_parts(result["manifest"]):
+            click.echo(line, err=True)
         click.echo(_summary(result["metrics"]))
         click.echo(f"model {result['manifest']['version']} written to {out}", err=True)
         if promote:
             outcome = promote_model(store, result)
             click.echo(outcome["reason"], err=True)
+        else:
+            click.echo("not promoted: the service keeps its current model (add --promote to register this one)",
+                       err=True)
     except ModerationError as exc:
         raise click.ClickException(exc.message) from exc
 
 
+def trained_on(model_dir: Path, data: Path) -> tuple[int, int]:
+    """How many of the dataset's stance-labelled comments the model trained on (same id or same record), of how many."""
+    from moderation.dataset import load_dataset
+    from training.data import examples_from, record_key
+    from training.train import TRAINED_IDS
+
+    ex = examples_from([load_dataset(data)])
+    rows = [i for i, s in enumerate(ex.stance) if s is not None]
+    path = model_dir / TRAINED_IDS
+    if not path.is_file():
+        return 0, len(rows)
+    trained = json.loads(path.read_text(encoding="utf-8"))
+    ids, keys = set(trained.get("ids", [])), set(trained.get("record_keys", []))
+    return sum(ex.ids[i] in ids or record_key(ex.records[i]) in keys for i in rows), len(rows)
+
+
 @click.command("evaluate")
-@click.option("--model", "model_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+@click.option("--model", "model_dir", required=True, type=click.Path(path_type=Path),
               help="A model folder.")
-@click.option("--data", "data", required=True, type=click.Path(file_okay=False, path_type=Path),
+@click.option("--data", "data", required=True, type=click.Path(path_type=Path),
               help="A labelled dataset folder.")
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
 def evaluate(model_dir: Path, data: Path, as_json: bool) -> None:
@@ -80,9 +129,14 @@ def evaluate(model_dir: Path, data: Path, as_json: bool) -> None:
     from training.evaluate import evaluate as run
 
     try:
+        require_dataset_folder(data, "--data")
         result = run(model_dir, data)
+        seen, total = trained_on(model_dir, data)
     except ModerationError as exc:
         raise click.ClickException(exc.message) from exc
+    if seen:
+        click.echo(f"warning: the model was trained on {seen} of the {total} evaluated comments: these figures "
+                   "are not out of sample", err=True)
     if as_json:
         click.echo(json.dumps(result, indent=2, sort_keys=True))
     elif "stance" in result:
