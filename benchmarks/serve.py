@@ -145,7 +145,7 @@ def _prepare(url: str, tmp: Path) -> tuple[str, list[dict[str, Any]], str | None
 def _in_process(url: str, comments: list[dict[str, Any]], seconds: float) -> float:
     """Comments/s scored by the same code without HTTP (one at a time, as the service does)."""
     from moderation.app import create_app
-    from moderation.app.resources import get_engine, get_store, get_thread_cache
+    from moderation.app.resources import get_engine, get_store
     from moderation.app.routing import make_policy
     from moderation.app.scoring import score_items
     from moderation.app.validation import Options, parse_item
@@ -158,8 +158,7 @@ def _in_process(url: str, comments: list[dict[str, Any]], seconds: float) -> flo
             items = [parse_item(c, 20_000) for c in comments]
             n, start = 0, time.perf_counter()
             while time.perf_counter() - start < seconds:
-                score_items(store, engine, policy, [items[n % len(items)]], Options(store=False),
-                            cache=get_thread_cache())
+                score_items(store, engine, policy, [items[n % len(items)]], Options(store=False))
                 n += 1
             return n / (time.perf_counter() - start)
         finally:

@@ -23,7 +23,8 @@ def test_score_answers_every_attribute_and_stores_by_default(service: dict) -> N
     assert body["stance"]["label"] == "favor" and set(body["stance"]["probabilities"]) == {"favor", "against",
                                                                                            "none"}
     assert body["off_topic"]["probability"] < 0.5 and body["duplicate"] is None and body["quotes"] == []
-    assert body["queue"] == {"name": "auto-approved", "priority": 0.0, "reasons": body["queue"]["reasons"]}
+    assert body["queue"] == {"name": "auto-approved", "priority": 0.0, "reasons": body["queue"]["reasons"],
+                             "rule": "auto-approved"}
     assert store.get_comment("s1").text == "I support NATO ties."
     assert store.queue_counts() == {}
 

@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 
 from moderation.app.coral import coral_answer, signature, verify_signature
+from moderation.app.scoring import Scored
+from moderation.verdict import OffTopic, Route, Verdict
 from tests.test_app_support import make_app, service_fixture  # noqa: F401 - the `service` fixture
 
 SECRET = "ssc_0123456789abcdef"
@@ -86,13 +88,16 @@ def test_unconfigured_adapter_is_503(service: dict) -> None:
     assert r.status_code == 503 and r.get_json()["error"]["code"] == "unavailable"
 
 
+def _scored(queue: str) -> Scored:
+    verdict = Verdict("c", "t1", "text", OffTopic(0.99, "no shared terms"))
+    return Scored(verdict, Route(queue, 0.99, (), queue), stored=False)
+
+
 def test_answer_uses_only_values_coral_accepts() -> None:
     # external.ts validates: status in GQLCOMMENT_STATUS, actionType FLAG, reason TOXIC/SPAM, tags FEATURED/STAFF.
     for queue in ("duplicate", "off-topic", "needs-review", "auto-approved"):
-        answer = coral_answer({"queue": {"name": queue, "reasons": []}, "model_version": "v1",
-                               "off_topic": {"probability": 0.99}}, reject_off_topic=0.98)
+        answer = coral_answer(_scored(queue), "v1", reject_off_topic=0.98)
         assert answer.get("status") in (None, "REJECTED", "SYSTEM_WITHHELD")
         assert all(a == {"actionType": "FLAG", "reason": "COMMENT_DETECTED_SPAM"} for a in answer["actions"])
-    assert coral_answer({"queue": {"name": "off-topic", "reasons": []}, "model_version": None,
-                         "off_topic": {"probability": 0.99}}, reject_off_topic=0.98)["status"] == "REJECTED"
+    assert coral_answer(_scored("off-topic"), None, reject_off_topic=0.98)["status"] == "REJECTED"
     assert verify_signature(f"sha256=x,{signature('k', b'b')}", b"b", ["k"])

@@ -18,9 +18,9 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from moderation.app.resources import get_engine, get_store, get_thread_cache, setting
+from moderation.app.resources import get_engine, get_store, setting
 from moderation.app.routing import make_policy
-from moderation.app.scoring import score_items
+from moderation.app.scoring import Scored, score_items
 from moderation.app.validation import Options, ScoreItem, json_body
 from moderation.dataset import Comment
 from moderation.errors import AuthError, InputError, NotFoundError, TooLargeError, UnavailableError
@@ -68,17 +68,17 @@ def parse_request(body: dict[str, Any]) -> tuple[str, Comment, str]:
             story["id"])
 
 
-def coral_answer(result: dict[str, Any], reject_off_topic: float) -> dict[str, Any]:
+def coral_answer(result: Scored, model_version: str | None, reject_off_topic: float) -> dict[str, Any]:
     """Our queue decision in Coral's terms: withhold duplicates and off-topic comments for review."""
-    queue = result["queue"]
+    queue = result.route
     answer: dict[str, Any] = {"actions": [], "tags": [],
-                              "metadata": {"moderation": {"queue": queue["name"], "reasons": queue["reasons"],
-                                                          "model_version": result["model_version"]}}}
-    if queue["name"] == "duplicate":
+                              "metadata": {"moderation": {"queue": queue.queue, "reasons": list(queue.reasons),
+                                                          "model_version": model_version}}}
+    if queue.queue == "duplicate":
         answer["status"] = "SYSTEM_WITHHELD"
         answer["actions"].append({"actionType": "FLAG", "reason": "COMMENT_DETECTED_SPAM"})
-    elif queue["name"] == "off-topic":
-        p_off = (result.get("off_topic") or {}).get("probability") or 0.0
+    elif queue.queue == "off-topic":
+        p_off = result.verdict.off_topic.probability
         answer["status"] = "REJECTED" if 0 < reject_off_topic <= p_off else "SYSTEM_WITHHELD"
     return answer
 
@@ -94,17 +94,16 @@ def moderate() -> dict[str, Any]:
     if not comment.text:
         return {}
     store = get_store()
+    engine = get_engine()
     try:
-        get_thread_cache().thread(store, story_id)
+        engine.tagger.workspaces.thread(store, story_id)
     except NotFoundError:
         return {}
-    engine = get_engine()
     from flask import current_app
 
     policy = make_policy(current_app.config["MODERATION"], engine.manifest)
-    result = score_items(store, engine, policy, [ScoreItem(comment)], Options(store=action == "NEW"),
-                         cache=get_thread_cache())[0]
-    return coral_answer(result, float(setting("coral_reject_off_topic")))
+    result = score_items(store, engine, policy, [ScoreItem(comment)], Options(store=action == "NEW"))[0]
+    return coral_answer(result, engine.version, float(setting("coral_reject_off_topic")))
 
 
 @bp.post("/moderate")

@@ -51,7 +51,8 @@ _BATCH_REQ = {"type": "object", "required": ["comments"], "properties": {
     "comments": {"type": "array", "minItems": 1, "items": {"$ref": "#/components/schemas/Comment"}}, **_OPTIONS}}
 _QUEUE = {"type": "object", "properties": {"name": {"type": "string", "enum": list(QUEUES)},
                                            "priority": {"type": "number"},
-                                           "reasons": {"type": "array", "items": {"type": "string"}}}}
+                                           "reasons": {"type": "array", "items": {"type": "string"}},
+                                           "rule": {"type": "string"}, "item_id": {"type": "integer"}}}
 _RESULT = {"type": "object", "required": ["id", "thread_id", "model_version", "stored"], "properties": {
     "id": {"type": "string"}, "thread_id": {"type": "string"}, "model_version": {"type": ["string", "null"]},
     "stored": {"type": "boolean"}, "own_text": {"type": ["string", "null"]},

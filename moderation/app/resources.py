@@ -9,7 +9,6 @@ from flask import Flask, current_app
 from moderation import settings
 from moderation.app.auth import KeyCache, bearer_principal
 from moderation.app.models import Engine, ModelHolder, default_loader, default_tagger
-from moderation.app.scoring import ThreadCache
 from moderation.store import Store, open_store
 
 KEY_CACHE_SECONDS = 10.0
@@ -24,7 +23,6 @@ def init_app(app: Flask, test_config: dict[str, Any]) -> None:
         "key_cache": KeyCache(test_config.get("key_cache_seconds", KEY_CACHE_SECONDS)),
         "loader": test_config.get("loader", default_loader),
         "make_tagger": test_config.get("make_tagger", default_tagger),
-        "thread_cache": ThreadCache(),
     }
 
 
@@ -59,11 +57,6 @@ def get_models(app: Flask | None = None) -> ModelHolder:
 def get_engine() -> Engine:
     """The engine this request scores with (taken once, so one request never mixes two models)."""
     return get_models().current()
-
-
-def get_thread_cache() -> ThreadCache:
-    """The app's per-process cache of threads and their comments."""
-    return _ext()["thread_cache"]
 
 
 def get_key_cache() -> KeyCache:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from moderation.app import validation
-from moderation.app.resources import get_engine, get_store, get_thread_cache, setting
+from moderation.app.resources import get_engine, get_store, setting
 from moderation.app.routing import QUEUES, decision_label, make_policy
 from moderation.app.scoring import score_items
 from moderation.errors import InputError, NotFoundError
@@ -22,7 +22,8 @@ def _score(items: list[validation.ScoreItem], options: validation.Options, *, en
 
     engine = get_engine()
     policy = make_policy(current_app.config["MODERATION"], engine.manifest)
-    return score_items(get_store(), engine, policy, items, options, enqueue=enqueue, cache=get_thread_cache())
+    scored = score_items(get_store(), engine, policy, items, options, enqueue=enqueue)
+    return [s.to_json(engine.version, options.attributes) for s in scored]
 
 
 def score_one(body: dict[str, Any]) -> dict[str, Any]:

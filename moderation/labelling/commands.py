@@ -53,7 +53,7 @@ def tag_folder(data: Path, model: Any = None, echo: Any = print, progress: Any =
             for thread in dataset.threads:
                 comments = by_thread[thread.id]
                 for i, comment in enumerate(comments):
-                    echo(json.dumps(tagger.tag(comment, thread, comments[:i]), ensure_ascii=False))
+                    echo(json.dumps(tagger.tag(comment, thread, comments[:i]).to_json(), ensure_ascii=False))
                     done += 1
                     if progress:
                         progress(done, len(dataset.comments))

@@ -33,7 +33,6 @@ MIDPOINT = 0.06  # score where the off-topic probability is one half
 SCALE = 0.01
 MAX_FIT_DOCS = 50_000
 CHAR_FIT_DOCS = 5_000  # character n-gram document frequencies come from a sample of this many documents
-MAX_THREADS = 1_000  # thread topics kept by Relevance.score for callers that do not keep their own
 
 
 def _idf(df: dict[str, int], n: int) -> dict[str, float]:
@@ -53,7 +52,6 @@ class Relevance:
 
     def __init__(self, vocab: Vocabulary | None = None) -> None:
         self.vocab = vocab or Vocabulary({}, {}, 1.0, 1.0)
-        self._topics: dict[tuple[str, str, str, str], ThreadTopic] = {}
 
     @property
     def idf(self) -> dict[str, float]:
@@ -99,32 +97,18 @@ class Relevance:
             topic.add(cid, text)
         return topic
 
-    def _cached_topic(self, thread: Thread, context: Sequence[tuple[str, str]]) -> ThreadTopic:
-        """The kept topic of the thread grown to ``context`` (rebuilt when context is not an extension of it)."""
-        key = (thread.id, thread.title, thread.target, thread.body)
-        topic = self._topics.get(key)
-        n = len(topic) if topic is not None else 0
-        if topic is None or n > len(context) or (n and context[n - 1][0] != topic.ids[-1]):
-            if len(self._topics) >= MAX_THREADS:
-                self._topics.clear()
-            topic = self._topics[key] = ThreadTopic(self.vocab, thread)
-            n = 0
-        for cid, text in context[n:]:
-            topic.add(cid, text)
-        return topic
-
     def features(self, text: str, thread: Thread, context: Sequence[tuple[str, str]] = ()) -> dict[str, Any]:
         """The relevance features of a text in a thread whose earlier comments are ``context`` (id, own text)."""
-        return self._cached_topic(thread, context).features(text)
+        return self.topic(thread, context).features(text)
 
     def score(self, text: str, thread: Thread, context: Sequence[tuple[str, str]] = (),
               quotes: Sequence[str] = ()) -> dict[str, Any]:
         """The off-topic tag: probability, relevance score and a one-line reason (quotes: quoted sources).
 
-        Keeps one ThreadTopic per thread and grows it when ``context`` extends the previous call's: a caller
-        that keeps its own topic should call :meth:`score_topic` instead.
+        Builds the thread's topic afresh; the tagger keeps one per thread (moderation.labelling.workspace) and
+        calls :meth:`score_topic`.
         """
-        return self.score_topic(self._cached_topic(thread, context), text, quotes)
+        return self.score_topic(self.topic(thread, context), text, quotes)
 
     def score_topic(self, topic: ThreadTopic, text: str, quotes: Sequence[str] = ()) -> dict[str, Any]:
         """The off-topic tag of a text against a thread topic holding exactly its earlier comments."""

@@ -27,6 +27,7 @@ def queue(name: str) -> str:
     store = pages_store()
     return render_template("pages/queue.html", name=name, cards=queue_view.cards(store, name),
                            count=queue_view.counts(store).get(name, 0), reasons=queue_view.REASONS,
+                           default_reason=queue_view.default_reason(name),
                            relabels=queue_view.RELABELS)
 
 
