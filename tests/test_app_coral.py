@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 import pytest
@@ -101,3 +102,35 @@ def test_answer_uses_only_values_coral_accepts() -> None:
         assert all(a == {"actionType": "FLAG", "reason": "COMMENT_DETECTED_SPAM"} for a in answer["actions"])
     assert coral_answer(_scored("off-topic"), None, reject_off_topic=0.98)["status"] == "REJECTED"
     assert verify_signature(f"sha256=x,{signature('k', b'b')}", b"b", ["k"])
+
+
+def test_a_replayed_body_is_stored_once_and_gets_the_first_answer(coral: Any, service: dict) -> None:
+    store = service["store"]
+    before = store.counts()["comments"]
+    payload = {**RECORDED_NEW, "comment": {"body": "A new comment on NATO ties, posted once.", "parentID": None}}
+    answers = [coral_post(coral, payload).get_json() for _ in range(20)]
+    assert store.counts()["comments"] == before + 1
+    assert all(a == answers[0] for a in answers) and answers[0]["metadata"]["moderation"]["queue"]
+    other = {**payload, "author": {"id": "u-9", "role": "COMMENTER"}}  # another author: another comment
+    assert coral_post(coral, other).status_code == 200 and store.counts()["comments"] == before + 2
+
+
+def test_a_body_replayed_by_ten_clients_at_once_is_stored_once(db_url: str, service: dict) -> None:
+    app = make_app(db_url, coral_signing_secrets=SECRET)
+    store, before = service["store"], service["store"].counts()["comments"]
+    payload = {**RECORDED_NEW, "comment": {"body": "Replayed all at once, on NATO ties.", "parentID": None}}
+    barrier, answers = threading.Barrier(10), []
+
+    def replay() -> None:
+        with app.test_client() as client:
+            barrier.wait()
+            r = coral_post(client, payload)
+            answers.append((r.status_code, r.get_json()))
+
+    threads = [threading.Thread(target=replay) for _ in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert store.counts()["comments"] == before + 1
+    assert all(a == answers[0] for a in answers) and answers[0][0] == 200, answers

@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 from moderation.app import create_app
 from moderation.dataset import Comment, Dataset, Thread
 from moderation.labelling.workspace import Workspaces
+from moderation.model.trust import sha256_file
 from moderation.store import Store, open_store
 from moderation.verdict import Duplicate, OffTopic, Stance, Verdict
 from tests.conftest import track_app
@@ -49,16 +50,18 @@ class FakeTagger:
         return [self.tag(c, thread, comments[:i], remember=False) for i, c in enumerate(comments)]
 
 
-def fake_loader(path: str) -> dict[str, Any]:
-    """A 'model': its manifest, read from the folder."""
+def fake_loader(path: str, sha256: str) -> dict[str, Any]:
+    """A 'model': its manifest, read from the folder (once its model.joblib still has the registry's hash)."""
+    assert sha256_file(Path(path) / "model.joblib") == sha256
     return json.loads((Path(path) / "model.json").read_text())
 
 
 def register_fake_model(store: Store, root: Path, version: str, promote: bool = True) -> None:
-    """Write a model folder for fake_loader and register (and promote) it."""
+    """Write a model folder for fake_loader and register (and promote) it, with its joblib's sha256."""
     folder = root / version
     folder.mkdir(parents=True, exist_ok=True)
-    manifest = {"version": version}
+    (folder / "model.joblib").write_bytes(f"fake model {version}".encode())
+    manifest = {"version": version, "sha256": sha256_file(folder / "model.joblib")}
     (folder / "model.json").write_text(json.dumps(manifest))
     store.register_model(version, str(folder), manifest)
     if promote:

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from moderation.dataset import Comment, Dataset, Thread, write_dataset
+from moderation.errors import ModelError
 from moderation.model.artifact import load_model
 from moderation.store import Store
 from tests.test_model_data import FILLER, WORDS, make_dataset
@@ -41,6 +42,12 @@ def generated(prefix: str, n: int, seed: int, words: dict[str, list[str]], noise
         comments.append(Comment(id=f"{prefix}{i}", thread_id=threads[(i // 3) % 3].id, text=" ".join(text),
                                 stance=stance, off_topic=stance == "none" and i % 2 == 0))
     return Dataset(threads, comments)
+
+
+@pytest.fixture(autouse=True)
+def _model_dir(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The model folder holds this module's shared models and each test's own: the session's temp root."""
+    monkeypatch.setenv("MODERATION_MODEL_DIR", str(tmp_path_factory.getbasetemp()))
 
 
 @pytest.fixture(scope="module")
@@ -153,6 +160,14 @@ def test_a_current_model_that_cannot_be_loaded_is_replaced(store: Store, models:
     outcome = promote(store, models["new"])
     assert outcome["promoted"] and "cannot be loaded" in outcome["reason"] and "tampered" in outcome["reason"]
     assert store.current_model()["version"] == models["new"]["manifest"]["version"]
+
+
+def test_a_model_outside_the_model_folder_is_not_registered(store: Store, models: dict[str, Any],
+                                                            monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("MODERATION_MODEL_DIR", str(tmp_path / "models"))
+    with pytest.raises(ModelError, match="outside MODERATION_MODEL_DIR"):
+        promote(store, models["current"])
+    assert store.list_models() == []
 
 
 def test_train_from_the_store(store: Store, tmp_path: Path) -> None:

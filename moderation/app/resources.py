@@ -48,9 +48,10 @@ def get_models(app: Flask | None = None) -> ModelHolder:
     app = app or current_app
     ext = _ext(app)
     if ext["models"] is None:
-        ext["models"] = ModelHolder(get_store(app), poll_seconds=app.config["MODERATION"]["model_poll_seconds"],
-                                    loader=ext["loader"], make_tagger=ext["make_tagger"],
-                                    on_swap=ext["metrics"].model_swapped)
+        config = app.config["MODERATION"]
+        ext["models"] = ModelHolder(get_store(app), poll_seconds=config["model_poll_seconds"],
+                                    model_dir=config["model_dir"], loader=ext["loader"],
+                                    make_tagger=ext["make_tagger"], on_swap=ext["metrics"].model_swapped)
     return ext["models"]
 
 

@@ -75,21 +75,23 @@ def score_items(store: Store, engine: Engine, policy: Policy, items: list[ScoreI
     context = ThreadContext(store, engine)
     results = []
     for item in items:
-        thread = context.thread(item)
-        earlier, is_stored = context.earlier(item)
-        keep = (options.store or enqueue) and not is_stored
-        # remember=True: the duplicate lookup and the index insert happen in one transaction in the
-        # labelling module, so two copies arriving at once still find each other.
-        verdict = engine.tagger.tag(item.comment, thread, earlier, remember=keep)
-        chosen = route(verdict, policy)
-        stored, item_id = False, None
-        if options.store or enqueue:
-            queued = ({**chosen.to_json(), "scores": Scores.of(verdict).to_json(), "model_version": engine.version}
-                      if enqueue else None)
-            saved = store.save_scored(item.comment, thread=item.thread, queue=queued)
-            stored = saved["comment_stored"]
-            if stored:
-                context.remember(item.comment)
-            item_id = saved["queue_item_id"]
-        results.append(Scored(verdict, chosen, stored, item_id))
+        # One transaction per item (Store.atomic): the duplicate index entry the tagger adds is committed with the
+        # comment, or not at all when anything after the lookup fails; its locks make two copies arriving at
+        # once find each other.
+        with store.atomic():
+            thread = context.thread(item)
+            earlier, is_stored = context.earlier(item)
+            keep = (options.store or enqueue) and not is_stored
+            verdict = engine.tagger.tag(item.comment, thread, earlier, remember=keep)
+            chosen = route(verdict, policy)
+            stored, item_id = False, None
+            if options.store or enqueue:
+                queued = ({**chosen.to_json(), "scores": Scores.of(verdict).to_json(),
+                           "model_version": engine.version} if enqueue else None)
+                saved = store.save_scored(item.comment, thread=item.thread, queue=queued)
+                stored = saved["comment_stored"]
+                if stored:
+                    context.remember(item.comment)
+                item_id = saved["queue_item_id"]
+            results.append(Scored(verdict, chosen, stored, item_id))
     return results
