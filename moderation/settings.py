@@ -46,7 +46,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_body_bytes", 1_000_000, "Largest request body the API accepts (413 above)", int),
     Setting("max_comment_chars", 20_000, "Longest comment text the API scores (413 above)", int),
     Setting("max_batch", 256, "Most comments in one POST /v1/score/batch (413 above)", int),
-    Setting("max_work_chars", 300_000, "Request work budget: the characters one request asks to score (every "
+    Setting("max_work_chars", 200_000, "Request work budget: the characters one request asks to score (every "
             "comment's text plus any inline thread, summed over a batch); 413 above, before any scoring", int),
     Setting("key_cache_seconds", 2.0, "How long a worker trusts an API key it has verified: a revoked key keeps "
             "working up to this long on each worker", float),

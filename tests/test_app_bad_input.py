@@ -64,7 +64,7 @@ def test_work_budget_counts_an_inline_thread_once(service: dict) -> None:
     client, key = service["client"], service["keys"]["scorer"]
     assert client.post("/v1/score/batch", json={"comments": [one] * 3, "store": False},
                        headers=auth(key)).status_code == 200
-    check_error(client.post("/v1/score", json={"text": "hi", "thread": {"title": "T", "body": "b" * 300_001}},
+    check_error(client.post("/v1/score", json={"text": "hi", "thread": {"title": "T", "body": "b" * 200_001}},
                             headers=auth(key)), 413, "too_large", "text")
 
 

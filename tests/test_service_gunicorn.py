@@ -31,14 +31,14 @@ def fake_app() -> Any:
 
 
 def busy_app() -> Any:
-    """fake_app whose every request holds its worker 5 ms, as real scoring does (so the workers, not the test's
+    """fake_app whose every request holds its worker 20 ms (so the workers, not the test's
     client threads, set the pace), and whose second worker takes a second longer to start, as a model load can."""
     try:
         os.close(os.open(Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]) / "first-worker", os.O_CREAT | os.O_EXCL))
     except FileExistsError:
         time.sleep(1.0)
     app = fake_app()
-    app.before_request(lambda: time.sleep(0.005))
+    app.before_request(lambda: time.sleep(0.02))
     return app
 
 

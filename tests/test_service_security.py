@@ -36,7 +36,7 @@ def worker_requests(metrics: Path) -> dict[int, float]:
 
 @pytest.fixture
 def busy_server(db_url: str, tmp_path: Path) -> Iterator[dict[str, Any]]:
-    """The 2-worker server on busy_app (5 ms a request)."""
+    """The 2-worker server on busy_app (20 ms a request)."""
     with running_server(db_url, tmp_path, "busy_app") as running:
         yield running
 
