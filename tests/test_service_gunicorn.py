@@ -82,7 +82,7 @@ def running_server(db_url: str, tmp_path: Path, factory: str = "fake_app") -> It
     log = tmp_path / "server.log"
     with open(log, "wb") as fh:
         proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=fh, stderr=fh)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90  # a loaded machine can take a while to start two workers
     while True:
         try:
             if call(port, "GET", "/readyz")[0] == 200:
