@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -144,3 +145,13 @@ def test_keys_command_creates_a_working_key(env_db: str) -> None:
     assert bad.exit_code == 2 and "root" in bad.output
     revoke = CliRunner().invoke(main, ["keys", "revoke", record["prefix"]])
     assert revoke.exit_code == 0 and store.verify_api_key(record["key"]) is None
+
+
+def test_a_revoked_key_stops_working_within_key_cache_seconds(service: dict) -> None:
+    client, store = service["client"], service["store"]
+    key, prefix = service["keys"]["scorer"], service["keys"]["scorer"].split("_")[1]
+    body = {"text": "I support it.", "thread_id": "t1", "store": False}
+    assert client.post("/v1/score", json=body, headers=auth(key)).status_code == 200
+    store.revoke_api_key(prefix)
+    time.sleep(2.2)  # MODERATION_KEY_CACHE_SECONDS is 2
+    assert client.post("/v1/score", json=body, headers=auth(key)).status_code == 401

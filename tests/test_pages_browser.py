@@ -169,9 +169,9 @@ def test_moderator_works_a_queue_with_keys(browser, live) -> None:  # noqa: ANN0
     page.keyboard.press("k")
     page.keyboard.press("r")
     page.keyboard.press("7")  # reason 7: other
-    page.wait_for_function("document.getElementById('queue-count').textContent === '1'")
+    page.wait_for_function("() => document.getElementById('queue-count').textContent === '1'")
     page.keyboard.press("a")
-    page.wait_for_function("document.getElementById('queue-count').textContent === '0'")
+    page.wait_for_function("() => document.getElementById('queue-count').textContent === '0'")
     [rejected] = store.decisions_for(f"{THREAD}-007")
     [approved] = store.decisions_for(f"{THREAD}-010")
     assert (rejected["action"], rejected["reason_code"], rejected["actor"]) == ("reject", "other", "user:mod")
@@ -184,7 +184,7 @@ def test_moderator_works_a_queue_with_keys(browser, live) -> None:  # noqa: ANN0
     page.screenshot(path=str(ARTIFACTS / "queue-duplicate.png"), full_page=True)
     page.keyboard.press("r")
     page.keyboard.press("2")  # duplicate
-    page.wait_for_function("document.getElementById('queue-count').textContent === '0'")
+    page.wait_for_function("() => document.getElementById('queue-count').textContent === '0'")
     for cid in ("copy-1", "copy-2"):
         [d] = store.decisions_for(cid)
         assert (d["action"], d["reason_code"], d["label"]["duplicate_of"]) == ("reject", "duplicate", f"{THREAD}-003")

@@ -141,3 +141,10 @@ def test_model_suggestion_uncertain_order_and_reason_words(db_url) -> None:  # n
     assert "<mark>" not in off and "<option selected>off_topic</option>" in off
     assert "<option selected>other</option>" in queue
     app.extensions["moderation"]["models"].close()
+
+
+@pytest.mark.parametrize("overlap", ["²", "٣", "x"])
+def test_overlap_must_be_ascii_digits(client, overlap: str) -> None:  # noqa: ANN001
+    token = _login(client, "lead")
+    response = client.post("/admin/settings", data={"overlap": overlap, "csrf_token": token})
+    assert response.status_code == 400 and "overlap must be a whole number" in response.text

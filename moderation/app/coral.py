@@ -28,7 +28,7 @@ from flask import Blueprint, Response, jsonify, request
 from moderation.app.resources import get_engine, get_store, setting
 from moderation.app.routing import make_policy
 from moderation.app.scoring import Scored, score_items
-from moderation.app.validation import Options, ScoreItem, json_body
+from moderation.app.validation import Options, ScoreItem, check_text, json_body
 from moderation.dataset import Comment
 from moderation.errors import AuthError, InputError, NotFoundError, TooLargeError, UnavailableError
 
@@ -69,10 +69,12 @@ def parse_request(body: dict[str, Any], comment_id: str) -> tuple[str, Comment, 
     text = html.unescape(_TAG.sub(" ", comment["body"])).replace("\x00", "").strip()
     if len(text) > setting("max_comment_chars"):
         raise TooLargeError("comment.body is over the comment length limit", field="comment.body")
+    check_text(text, "comment.body")
     author = body.get("author") if isinstance(body.get("author"), dict) else {}
     parent = comment.get("parentID")
-    if any("\x00" in v for v in (story["id"], author.get("id"), parent) if isinstance(v, str)):
-        raise InputError("ids must not contain NUL characters", field="story.id")
+    for field, value in (("story.id", story["id"]), ("author.id", author.get("id")), ("comment.parentID", parent)):
+        if isinstance(value, str):
+            check_text(value, field)
     return (str(body.get("action") or "NEW"),
             Comment(id=comment_id, thread_id=story["id"], text=text,
                     author=str(author.get("id")) if author.get("id") else None,

@@ -16,8 +16,14 @@ def _json(schema: dict[str, Any]) -> dict[str, Any]:
     return {"content": {"application/json": {"schema": schema}}}
 
 
+_WHY = {413: "too large: the body (MODERATION_MAX_BODY_BYTES), a text (MODERATION_MAX_COMMENT_CHARS), a batch "
+             "(MODERATION_MAX_BATCH) or the request's work budget (MODERATION_MAX_WORK_CHARS: the characters of "
+             "every comment plus its inline thread, answered before any scoring)",
+        503: "the store or the model is not available (the message names no host, user or database)"}
+
+
 def _errors(*statuses: int) -> dict[str, Any]:
-    return {str(s): {"description": "error", **_json(_ERROR)} for s in statuses}
+    return {str(s): {"description": _WHY.get(s, "error"), **_json(_ERROR)} for s in statuses}
 
 
 def _op(summary: str, ok: dict[str, Any], *, body: dict[str, Any] | None = None, role: str | None = None,
@@ -116,7 +122,8 @@ def document() -> dict[str, Any]:
             "/readyz": {"get": _op("Readiness: store reachable and a model loaded", _OBJ, errors=(503,))},
             "/metrics": {"get": {"summary": "Prometheus metrics",
                                  "responses": {"200": {"description": "ok",
-                                                       "content": {"text/plain": {"schema": {"type": "string"}}}}}}},
+                                                       "content": {"text/plain": {"schema": {"type": "string"}}}},
+                                               **_errors(503)}}},
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},

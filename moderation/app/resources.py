@@ -11,8 +11,6 @@ from moderation.app.auth import KeyCache, bearer_principal
 from moderation.app.models import Engine, ModelHolder, default_loader, default_tagger
 from moderation.store import Store, open_store
 
-KEY_CACHE_SECONDS = 10.0
-
 
 def init_app(app: Flask, test_config: dict[str, Any]) -> None:
     """Read the settings (test_config overrides them) and prepare the app's resource slots."""
@@ -20,7 +18,7 @@ def init_app(app: Flask, test_config: dict[str, Any]) -> None:
     app.config["MODERATION"] = settings.all_settings({k: v for k, v in test_config.items() if k in names})
     app.extensions["moderation"] = {
         "store": None, "models": None, "authenticators": [bearer_principal],
-        "key_cache": KeyCache(test_config.get("key_cache_seconds", KEY_CACHE_SECONDS)),
+        "key_cache": KeyCache(app.config["MODERATION"]["key_cache_seconds"]),
         "loader": test_config.get("loader", default_loader),
         "make_tagger": test_config.get("make_tagger", default_tagger),
     }

@@ -59,7 +59,7 @@ def _int_arg(args: dict[str, str], name: str, default: int, top: int) -> int:
     raw = args.get(name)
     if raw is None:
         return default
-    if not raw.isdigit() or int(raw) > top:
+    if not (raw.isascii() and raw.isdigit()) or int(raw) > top:  # str.isdigit() takes '²', int() does not
         raise InputError(f"{name} must be an integer from 0 to {top}", field=name)
     return int(raw)
 

@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from flask import request
+from flask import current_app, request
 
 from moderation.dataset import STANCES, Comment, Thread
 from moderation.errors import InputError, TooLargeError, UnsupportedMediaError
@@ -44,9 +44,23 @@ def json_body() -> dict[str, Any]:
         body = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise InputError(f"malformed JSON: {exc}") from exc
+    except RecursionError as exc:  # [[[[... a hundred thousand deep: the decoder gives up, so do we
+        raise InputError("malformed JSON: nested too deeply") from exc
     if not isinstance(body, dict):
         raise InputError("the body must be a JSON object")
     return body
+
+
+def check_text(value: str, field: str) -> str:
+    """The value when the store can hold it: no NUL (PostgreSQL text cannot), no lone surrogate (not UTF-8)."""
+    if "\x00" in value:
+        raise InputError(f"{field} contains a NUL character", field=field)
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InputError(f"{field} contains a lone surrogate (\\u{ord(value[exc.start]):04x}), which is not "
+                         "text", field=field) from exc
+    return value
 
 
 def _str(obj: dict[str, Any], key: str, where: str, *, required: bool = False, limit: int = MAX_ID) -> str | None:
@@ -59,9 +73,7 @@ def _str(obj: dict[str, Any], key: str, where: str, *, required: bool = False, l
         raise InputError(f"{where}{key} must be a string", field=where + key)
     if len(value) > limit:
         raise InputError(f"{where}{key} is longer than {limit} characters", field=where + key)
-    if "\x00" in value:
-        raise InputError(f"{where}{key} contains a NUL character", field=where + key)
-    return value
+    return check_text(value, where + key)
 
 
 def _thread(obj: Any, where: str) -> Thread:
@@ -88,8 +100,7 @@ def parse_item(obj: Any, max_chars: int, where: str = "") -> ScoreItem:
     if len(text) > max_chars:
         raise TooLargeError(f"{where}text has {len(text)} characters; the limit is {max_chars}",
                             field=where + "text")
-    if "\x00" in text:  # PostgreSQL text cannot hold NUL; refuse it on every backend alike
-        raise InputError(f"{where}text contains a NUL character", field=where + "text")
+    check_text(text, where + "text")  # PostgreSQL text cannot hold NUL; refuse it on every backend alike
     thread = _thread(obj["thread"], where) if obj.get("thread") is not None else None
     thread_id = thread.id if thread else _str(obj, "thread_id", where)
     if not thread_id:
@@ -97,7 +108,23 @@ def parse_item(obj: Any, max_chars: int, where: str = "") -> ScoreItem:
     comment = Comment(id=_str(obj, "id", where) or uuid.uuid4().hex, thread_id=thread_id, text=text,
                       author=_str(obj, "author", where), parent_id=_str(obj, "parent_id", where),
                       created_at=_str(obj, "created_at", where, limit=64))
-    return ScoreItem(comment, thread)
+    item = ScoreItem(comment, thread)
+    if not where:
+        check_budget([item])
+    return item
+
+
+def check_budget(items: list[ScoreItem]) -> None:
+    """413 when the request asks to score more characters than max_work_chars (before any scoring starts)."""
+    budget = int(current_app.config["MODERATION"]["max_work_chars"])
+    threads = {i.thread.id: i.thread for i in items if i.thread is not None}
+    work = sum(len(i.comment.text) for i in items)
+    work += sum(len(t.title) + len(t.body) + len(t.target) for t in threads.values())
+    if work > budget:
+        field = "comments" if len(items) > 1 else "text"
+        raise TooLargeError(f"this request asks to score {work} characters ({len(items)} comments and their "
+                            f"inline threads); the work budget is {budget} (MODERATION_MAX_WORK_CHARS)",
+                            field=field)
 
 
 def parse_options(body: dict[str, Any]) -> Options:
@@ -124,7 +151,9 @@ def parse_batch(body: dict[str, Any], max_chars: int, max_batch: int) -> list[Sc
         raise InputError("comments must be a non-empty list", field="comments")
     if len(items) > max_batch:
         raise TooLargeError(f"{len(items)} comments in one batch; the limit is {max_batch}", field="comments")
-    return [parse_item(obj, max_chars, f"comments[{i}].") for i, obj in enumerate(items)]
+    parsed = [parse_item(obj, max_chars, f"comments[{i}].") for i, obj in enumerate(items)]
+    check_budget(parsed)
+    return parsed
 
 
 def parse_label(obj: Any) -> dict[str, Any]:

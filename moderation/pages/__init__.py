@@ -8,9 +8,10 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from flask import Flask, Request
+from flask import Flask, Request, Response, g
 from flask.sessions import SecureCookieSessionInterface
 
+from moderation.errors import ModerationError
 from moderation.pages import accounts, session
 
 SECRET_META_KEY = "secret_key"
@@ -32,8 +33,18 @@ class PagesSessionInterface(SecureCookieSessionInterface):
         if not owns(request.path):
             return None
         if not app.secret_key:
-            app.secret_key = _secret(app)
+            try:
+                app.secret_key = _secret(app)
+            except ModerationError as exc:
+                # The store is down: an empty session that is never saved, and the view answers the error.
+                g.store_problem = exc
+                return self.session_class()
         return super().open_session(app, request)
+
+    def save_session(self, app: Flask, session: Any, response: Response) -> None:
+        """Save the session, unless it could not be opened (no secret to sign it with)."""
+        if app.secret_key:
+            super().save_session(app, session, response)
 
 
 def _secret(app: Flask) -> str:
@@ -50,9 +61,7 @@ def init_app(app: Flask) -> None:
     from moderation.pages import guidelines
     from moderation.pages.views import admin, agreement, auth, label, queues, ui
 
-    app.session_interface = PagesSessionInterface()
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.session_interface = PagesSessionInterface()  # cookie flags: moderation.app.headers
     for module in (ui, auth, label, agreement, queues, admin):
         app.register_blueprint(module.bp)
 

@@ -27,6 +27,11 @@
     return response;
   }
 
+  // A select that submits its form when changed (no inline handlers: the CSP allows no inline script).
+  document.querySelectorAll("select[data-autosubmit]").forEach((select) => {
+    select.addEventListener("change", () => select.form.submit());
+  });
+
   async function problem(response) {
     try { const e = await response.json(); return e.error.message; } catch (_) { return "error " + response.status; }
   }

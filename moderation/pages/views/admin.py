@@ -61,7 +61,7 @@ def settings_page() -> str:
 def save_settings() -> Response:
     """Change the labelling overlap (kept in the store)."""
     raw = request.form.get("overlap", "")
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):  # str.isdigit() takes '²', int() does not
         raise InputError("overlap must be a whole number", field="overlap")
     queries.set_overlap(pages_store(), int(raw))
     flash(f"Overlap set to {int(raw)} annotator(s) per comment.")
