@@ -71,8 +71,8 @@ def test_train_prints_progress_and_each_skipped_part(env_db: str, labelled: Path
     code, out, err = run("train", "--data", str(labelled), "--out", str(tmp_path / "m"))
     assert code == 0, err
     lines = err.splitlines()
-    progress = [line for line in lines if line.startswith("stance: cross-validating 6 settings (within threads): ")]
-    assert 2 <= len(progress) <= 11 and progress[-1] == "stance: cross-validating 6 settings (within threads): 30/30"
+    progress = [line for line in lines if line.startswith("stance: cross-validating 6 settings (across threads): ")]
+    assert 2 <= len(progress) <= 11 and progress[-1] == "stance: cross-validating 6 settings (across threads): 30/30"
     assert "stance: fitting on every label: 1/1" in lines
     assert "off-topic model: skipped, only 2 off-topic and 28 on-topic labels (need 5 of each)" in lines
     assert "not promoted: the service keeps its current model (add --promote to register this one)" in lines

@@ -62,7 +62,8 @@ def stemmed_words(text: str) -> tuple[str, ...]:
 def readable(text: str, grams: Sequence[str], k: int) -> list[str]:
     """The first ``k`` of the stemmed word n-grams ``grams`` as the comment wrote them (its tokens, its case).
 
-    N-grams of stop words or punctuation alone are left out: a reason is a word or phrase a person can read.
+    N-grams of stop words alone, or starting or ending with punctuation, are left out: a reason is a word or
+    phrase a person can read.
     """
     written = tokens_as_written(prepare_text(text))
     stems = [stem(t.lower()) for t in written]
@@ -70,7 +71,8 @@ def readable(text: str, grams: Sequence[str], k: int) -> list[str]:
     for gram in grams:
         parts = gram.split(" ")
         n = len(parts)
-        if all(p in STOP_WORDS or not any(ch.isalnum() for ch in p) for p in parts):
+        if all(p in STOP_WORDS or not any(ch.isalnum() for ch in p) for p in parts) or \
+                not any(ch.isalnum() for ch in parts[0]) or not any(ch.isalnum() for ch in parts[-1]):
             continue
         for i in range(len(stems) - n + 1):
             if stems[i:i + n] == parts:
