@@ -58,3 +58,15 @@ def test_malformed_records_are_input_errors(record: object, message: str) -> Non
     scorer = Scorer(build_pipeline({"char": False}, C=1.0).fit(recs, y))
     with pytest.raises(InputError, match=message):
         scorer.score(record)  # type: ignore[arg-type]
+
+
+def test_reason_words_are_the_comment_as_written_never_stems() -> None:
+    from moderation.model.features import readable
+
+    recs, y = records_and_labels(make_dataset(90))
+    scorer = Scorer(build_pipeline({}, C=1.0).fit(recs, y))
+    text = "Terrible mistakes, OPPOSING it and the terrible deals"
+    out = scorer.score({"text": text, "target": recs[0]["target"]})
+    assert out["reasons"] and all(w in text for w in out["reasons"])
+    assert readable("Does anyone know the ramen shops?", ["doe", "anyon", "know the", "ramen shop", "?"], 5) == \
+        ["anyone", "know the", "ramen shops"]

@@ -71,18 +71,23 @@ def readable(text: str, grams: Sequence[str], k: int) -> list[str]:
     for gram in grams:
         parts = gram.split(" ")
         n = len(parts)
-        if all(p in STOP_WORDS or not any(ch.isalnum() for ch in p) for p in parts) or \
-                not any(ch.isalnum() for ch in parts[0]) or not any(ch.isalnum() for ch in parts[-1]):
-            continue
         for i in range(len(stems) - n + 1):
             if stems[i:i + n] == parts:
-                phrase = " ".join(written[i:i + n])
-                if phrase not in out:
-                    out.append(phrase)
+                words = written[i:i + n]
+                if _readable(words) and " ".join(words) not in out:
+                    out.append(" ".join(words))
                 break
         if len(out) >= k:
             break
     return out
+
+
+def _readable(words: list[str]) -> bool:
+    """Not stop words alone, and neither starting nor ending with punctuation."""
+    def word(t: str) -> bool:
+        return any(ch.isalnum() for ch in t)
+
+    return word(words[0]) and word(words[-1]) and not all(t.lower() in STOP_WORDS or not word(t) for t in words)
 
 
 class TextOf(TransformerMixin, BaseEstimator):
