@@ -70,7 +70,10 @@ def train(data: Sequence[Path], out: Path, *, echo: bool = False) -> dict[str, A
     peak = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024.0
     manifest = json.loads((out / "model.json").read_text(encoding="utf-8"))
     skipped = [line for line in result.stderr.splitlines() if "skipped" in line or "WARNING" in line]
-    return {"seconds": seconds, "peak_mb": peak, "manifest": manifest, "stdout": result.stdout, "notes": skipped}
+    cpu = next((line.split("(CPU ")[1].split("s")[0] for line in result.stderr.splitlines()
+                if line.startswith("trained in ") and "(CPU " in line), None)
+    return {"seconds": seconds, "cpu_seconds": float(cpu) if cpu else None, "peak_mb": peak, "manifest": manifest,
+            "stdout": result.stdout, "notes": skipped}
 
 
 def tag(data: Path, model: Path) -> dict[str, dict[str, Any]]:

@@ -76,7 +76,8 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"  {out['reference_f_avg']:6.2f}  reference: TF-IDF + logistic regression, same rows (C={ref_c})")
     print(f"  trainer chose {cv['setting']} by {cv['why']}; CV F_avg across threads "
           f"{cv['across_threads'].get('f_avg', '-')}, within threads {cv['within_threads'].get('f_avg', '-')}")
-    print(f"training time {trained['seconds']:.1f}s, peak memory {trained['peak_mb']:.0f} MB")
+    print(f"training time {trained['seconds']:.1f}s (CPU {trained['cpu_seconds']}s), peak memory "
+          f"{trained['peak_mb']:.0f} MB")
     print(f"fast path: {rate:.0f} comments/s one at a time; max |p diff| vs the pipeline "
           f"{out['max_abs_diff_fast_vs_pipeline']:.1e}")
     print(f"({load_before} before, {load_average()} after)")

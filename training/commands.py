@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import resource
 import sys
 import time
 from collections.abc import Callable
@@ -105,7 +106,9 @@ def train(data: tuple[Path, ...], from_store: bool, out: Path, seed: int, promot
         result = run(list(data), out, seed=seed, store=store if (from_store or not data) else None, phases=bars)
         click.echo(_summary(result["metrics"]))
         click.echo(_cv_lines(result["manifest"]))
-        click.echo(f"trained in {time.perf_counter() - start:.1f}s, peak memory {_peak_mb():.0f} MB", err=True)
+        cpu = sum(resource.getrusage(resource.RUSAGE_SELF)[:2])
+        click.echo(f"trained in {time.perf_counter() - start:.1f}s (CPU {cpu:.1f}s; the wall time grows with other "
+                   f"load on the machine), peak memory {_peak_mb():.0f} MB", err=True)
         click.echo(f"model {result['manifest']['version']} written to {out}", err=True)
         if promote:
             outcome = promote_model(store, result)
@@ -120,8 +123,6 @@ def train(data: tuple[Path, ...], from_store: bool, out: Path, seed: int, promot
 
 
 def _peak_mb() -> float:
-    import resource
-
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
