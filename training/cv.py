@@ -58,8 +58,12 @@ def subsample(groups: np.ndarray, max_rows: int, seed: int) -> np.ndarray:
 
 def cross_validate(records: Sequence[dict], y: np.ndarray, groups: np.ndarray, *, features: dict,
                    settings: Sequence[Setting], seed: int, n_splits: int, score: Callable[[Any, Any], float],
-                   tick: Callable[[], None] = lambda: None, max_rows: int = MAX_CV_ROWS) -> dict[str, Any]:
-    """Out-of-fold probabilities and scores of every setting; the best one (ties: stronger regularisation)."""
+                   start: Callable[[int], None] = lambda n: None, tick: Callable[[], None] = lambda: None,
+                   max_rows: int = MAX_CV_ROWS) -> dict[str, Any]:
+    """Out-of-fold probabilities and scores of every setting; the best one (ties: stronger regularisation).
+
+    ``start(n)`` is told how many fits there will be, ``tick()`` after each.
+    """
     rows = subsample(groups, max_rows, seed)
     y_cv, g_cv = y[rows], groups[rows]
     recs = [records[i] for i in rows]
@@ -67,6 +71,7 @@ def cross_validate(records: Sequence[dict], y: np.ndarray, groups: np.ndarray, *
     X = build_pipeline(features, seed=seed).named_steps["features"].fit(recs).transform(recs)
     oof = {s: np.zeros((len(rows), len(classes))) for s in settings}
     splits = folds(y_cv, g_cv, n_splits, seed)
+    start(len(splits) * len(settings))
     for train, test in splits:
         Xa, Xb = X[train], X[test]
         for s in settings:

@@ -24,11 +24,6 @@ def skip_reason(ex: Examples) -> str | None:
     return None
 
 
-def cv_steps(n_splits: int) -> int:
-    """How many fits the off-topic cross-validation makes (for the progress bar)."""
-    return len(C_GRID) * n_splits
-
-
 def fit_off_topic(ex: Examples, *, features: dict, seed: int, n_splits: int, phases: Any) -> dict[str, Any]:
     """Cross-validate C (grouped by thread, else near-duplicates; accuracy), fit on every off-topic label.
 
@@ -38,9 +33,9 @@ def fit_off_topic(ex: Examples, *, features: dict, seed: int, n_splits: int, pha
     records = [ex.records[i] for i in rows]
     y = np.asarray([ex.off_topic[i] for i in rows])
     groups, grouped_by = cv_groups(ex, rows, "thread", n_splits)
-    phases.start("off-topic: cross-validating", cv_steps(n_splits))
     cv = cross_validate(records, y, groups, features=features, settings=[(c, None) for c in C_GRID], seed=seed,
-                        n_splits=n_splits, score=lambda a, b: float(np.mean(a == b)), tick=phases.tick)
+                        n_splits=n_splits, score=lambda a, b: float(np.mean(a == b)),
+                        start=lambda n: phases.start("off-topic: cross-validating", n), tick=phases.tick)
     phases.start("off-topic: fitting", 1)
     model = build_pipeline(features, C=cv["best"][0], class_weight=None, seed=seed).fit(records, y)
     phases.tick()

@@ -81,18 +81,18 @@ def fit_stance(ex: Examples, *, features: dict, grid: Sequence[float], seed: int
               "within_threads": near_duplicate_groups([r["text"] for r in records], links)}
     chosen, why = choose_protocol(ex, rows, int(features.get("per_target_min", 30)))
     settings = [(c, w) for c in grid for w in CLASS_WEIGHTS]
-    phases.start(f"stance: cross-validating {len(settings)} settings ({chosen.replace('_', ' ')})",
-                 len(settings) * n_splits)
+    label = f"stance: cross-validating {len(settings)} settings ({chosen.replace('_', ' ')})"
     cv = cross_validate(records, y, groups[chosen], features=features, settings=settings, seed=seed,
-                        n_splits=n_splits, score=f_avg, tick=phases.tick)
+                        n_splits=n_splits, score=f_avg, start=lambda n: phases.start(label, n), tick=phases.tick)
     report = {"chosen_by": chosen, "why": chosen.replace("_", " ") + ": " + why, "setting": setting_name(cv["best"]),
               "f_avg_by_setting": cv["scores"], chosen: {"f_avg": cv["scores"][setting_name(cv["best"])],
                                                          "folds": cv["folds"], "rows": len(cv["rows"])}}
     other = "within_threads" if chosen == "across_threads" else "across_threads"
     if other == "within_threads" or len(set(groups[other])) >= MIN_THREADS:
-        phases.start(f"stance: cross-validating the chosen setting {other.replace('_', ' ')}", n_splits)
+        label = f"stance: cross-validating the chosen setting {other.replace('_', ' ')}"
         alt = cross_validate(records, y, groups[other], features=features, settings=[cv["best"]], seed=seed,
-                             n_splits=n_splits, score=f_avg, tick=phases.tick)
+                             n_splits=n_splits, score=f_avg, start=lambda n: phases.start(label, n),
+                             tick=phases.tick)
         report[other] = {"f_avg": alt["scores"][setting_name(cv["best"])], "folds": alt["folds"],
                          "rows": len(alt["rows"])}
     else:
