@@ -71,9 +71,10 @@ def test_train_prints_progress_and_each_skipped_part(env_db: str, labelled: Path
     code, out, err = run("train", "--data", str(labelled), "--out", str(tmp_path / "m"))
     assert code == 0, err
     lines = err.splitlines()
-    progress = [line for line in lines if line.startswith("cross-validation fits: ")]
-    assert 2 <= len(progress) <= 11 and progress[-1] == "cross-validation fits: 45/45"
-    assert "off-topic model: skipped (needs both kinds with >= 5 each; got {True: 2, False: 28})" in lines
+    progress = [line for line in lines if line.startswith("stance: cross-validating 6 settings (across threads): ")]
+    assert 2 <= len(progress) <= 11 and progress[-1] == "stance: cross-validating 6 settings (across threads): 18/18"
+    assert "stance: fitting on every label: 1/1" in lines
+    assert "off-topic model: skipped, only 2 off-topic and 28 on-topic labels (need 5 of each)" in lines
     assert "not promoted: the service keeps its current model (add --promote to register this one)" in lines
     assert out.startswith("stance: F_avg ")
 

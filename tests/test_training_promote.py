@@ -25,7 +25,7 @@ OTHER_WORDS = {
     "against": ["awful", "reject", "never", "refuse", "#NoDeal", "dreadful", "foolish move", "disaster"],
     "none": ["garden", "recipe", "holiday", "parking", "cinema", "concert", "bicycle", "weekend"],
 }
-FAST = {"grid": (1.0,), "n_splits": 3, "features": {"semantic": 0.0}}
+FAST = {"grid": (1.0,), "n_splits": 3, "features": {"pair": False, "claim_semantic": 0.0}}
 
 
 def generated(prefix: str, n: int, seed: int, words: dict[str, list[str]], noise: int) -> Dataset:
@@ -175,3 +175,32 @@ def test_train_from_the_store(store: Store, tmp_path: Path) -> None:
     result = train([], tmp_path / "m", store=store, **FAST)
     assert result["manifest"]["sources"] == ["store"]
     assert sum(result["manifest"]["label_counts"]["stance"].values()) == 45
+
+
+def test_promote_refuses_a_model_no_better_than_the_majority_class(store: Store, tmp_path: Path) -> None:
+    flat = Dataset([Thread(id="t", title="A claim")],
+                   [Comment(id=f"c{i}", thread_id="t", text="I read the article today", stance=s)
+                    for i, s in enumerate(["against"] * 14 + ["favor"] * 4 + ["none"] * 4)])
+    write_dataset(flat, tmp_path / "flat")
+    result = train([tmp_path / "flat"], tmp_path / "m", **FAST)
+    assert result["manifest"]["cv"]["stance"]["no_better_than_majority"] is True
+    outcome = promote(store, result)
+    assert outcome["promoted"] is False and outcome["refused"] is True
+    assert outcome["reason"].startswith("refused: not registered") and "always 'against'" in outcome["reason"]
+    assert store.current_model() is None and not _in_store(store, result["manifest"]["version"])
+
+
+def test_cli_promote_refuses_and_exits_1(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    import training.commands as commands
+
+    flat = Dataset([Thread(id="t", title="A claim")],
+                   [Comment(id=f"c{i}", thread_id="t", text="same words", stance=s)
+                    for i, s in enumerate(["favor"] * 12 + ["against"] * 4)])
+    write_dataset(flat, tmp_path / "flat")
+    monkeypatch.setattr(commands, "_open_store", lambda: store)
+    result = CliRunner().invoke(commands.train, ["--data", str(tmp_path / "flat"), "--out", str(tmp_path / "m"),
+                                                 "--promote"])
+    assert result.exit_code == 1
+    assert "refused: not registered" in result.stderr and store.current_model() is None

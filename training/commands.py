@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import resource
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -57,15 +59,28 @@ def line_progress(label: str, steps: int = 10) -> Callable[[int, int], None]:
     return report
 
 
-def skipped_parts(manifest: dict) -> list[str]:
-    """One line for each part of the training that was skipped, with the reason the trainer gave."""
-    return [f"{task.replace('_', '-')} model: skipped ({part['skipped']})"
-            for task, part in (manifest.get("cv") or {}).items() if isinstance(part, dict) and "skipped" in part]
-
-
 def _check_out(out: Path) -> None:
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {out}: is a file, not a folder")
+
+
+class _Phases:
+    """A progress bar (lines when not on a terminal) per training phase; notes (skipped parts, warnings) as lines."""
+
+    def __init__(self) -> None:
+        self.report: Callable[[int, int], None] | None = None
+        self.done = self.total = 0
+
+    def start(self, label: str, total: int) -> None:
+        self.report, self.done, self.total = line_progress(label), 0, max(total, 1)
+
+    def tick(self) -> None:
+        if self.report is not None:
+            self.done += 1
+            self.report(min(self.done, self.total), self.total)
+
+    def note(self, line: str) -> None:
+        click.echo(line, err=True)
 
 
 @click.command("train")
@@ -81,25 +96,45 @@ def train(data: tuple[Path, ...], from_store: bool, out: Path, seed: int, promot
     from training.promote import promote as promote_model
     from training.train import train as run
 
+    bars = _Phases()
     try:
         for folder in data:
             require_dataset_folder(folder, "--data")
         _check_out(out)
         store = _open_store() if (from_store or not data or promote) else None
-        result = run(list(data), out, seed=seed, store=store if (from_store or not data) else None,
-                     progress=line_progress("cross-validation fits"))
-        for line in skipped_parts(result["manifest"]):
-            click.echo(line, err=True)
+        start = time.perf_counter()
+        result = run(list(data), out, seed=seed, store=store if (from_store or not data) else None, phases=bars)
         click.echo(_summary(result["metrics"]))
+        click.echo(_cv_lines(result["manifest"]))
+        cpu = sum(resource.getrusage(resource.RUSAGE_SELF)[:2])
+        click.echo(f"trained in {time.perf_counter() - start:.1f}s (CPU {cpu:.1f}s; the wall time grows with other "
+                   f"load on the machine), peak memory {_peak_mb():.0f} MB", err=True)
         click.echo(f"model {result['manifest']['version']} written to {out}", err=True)
         if promote:
             outcome = promote_model(store, result)
             click.echo(outcome["reason"], err=True)
+            if outcome.get("refused"):
+                raise SystemExit(1)
         else:
             click.echo("not promoted: the service keeps its current model (add --promote to register this one)",
                        err=True)
     except ModerationError as exc:
         raise click.ClickException(exc.message) from exc
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def _cv_lines(manifest: dict) -> str:
+    cv = manifest["cv"]["stance"]
+    lines = [f"settings chosen by cross-validation {cv['why']}", f"  chosen: {cv['setting']}"]
+    for name in ("across_threads", "within_threads"):
+        part = cv.get(name, {})
+        figure = f"F_avg {part['f_avg']:.2f}" if "f_avg" in part else part.get("skipped", "not run")
+        lines.append(f"  {name.replace('_', ' ')}: {figure}")
+    lines.append(f"  majority class ('{cv['majority']['label']}'): F_avg {cv['majority']['f_avg']:.2f}")
+    return "\n".join(lines)
 
 
 def trained_on(model_dir: Path, data: Path) -> tuple[int, int]:

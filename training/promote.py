@@ -87,6 +87,13 @@ def promote(store: Any, trained: dict[str, Any]) -> dict[str, Any]:
     held = trained["heldout"]
     model_dir = settings.get("model_dir")
     inside_model_dir(trained["path"], model_dir)  # the service would refuse it: do not register it
+    stance_cv = (manifest.get("cv") or {}).get("stance") or {}
+    if stance_cv.get("no_better_than_majority"):
+        chosen = stance_cv.get(stance_cv.get("chosen_by", ""), {})
+        return {"promoted": False, "refused": True,
+                "reason": f"refused: not registered, its cross-validated stance F_avg {chosen.get('f_avg')} is no "
+                          f"better than always '{stance_cv['majority']['label']}' "
+                          f"({stance_cv['majority']['f_avg']})"}
     store.register_model(manifest["version"], trained["path"], manifest)
     current = store.current_model()
     if current is None:

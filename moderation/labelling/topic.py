@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from moderation.dataset import Thread
-from moderation.model.pair import STOP_WORDS
-from moderation.text import normalize, stem, word_tokens
+from moderation.text import STOP_WORDS, normalize, stem, word_tokens
 
 PREFIX = 5  # stems cut to 5 letters: Russia/Russian, Japan/Japanese, Abkhaz/Abkhazia meet
 GRAMS = (3, 4, 5)  # character n-grams of each content word, padded with a space each side (char_wb)
