@@ -84,6 +84,11 @@ def test_first_labels_change_the_suggestions_on_every_worker(apps) -> None:  # n
     assert after_one["cats-11"]["probabilities"]["favor"] > before["cats-11"]["probabilities"]["favor"] + 0.1
     assert after_one["cats-11"]["adapted"]["global_probabilities"] == before["cats-11"]["probabilities"]
     assert _card_suggestion(two, "cats-11") != shown_before  # what the form shows on the other worker
+    key = open_store(apps[1].config["MODERATION"]["database_url"]).create_api_key("scorer", name="t")[0]
+    scored = two.post("/v1/score", json={"thread_id": "cats", "text": TEXTS[11], "store": False},
+                      headers={"Authorization": f"Bearer {key}"})
+    assert scored.status_code == 200
+    assert scored.json["stance"]["probabilities"] == after_two["cats-11"]["probabilities"]  # the API adapts too
     # Most uncertain first follows the adapted probabilities.
     with apps[1].test_request_context():
         state = labelling.load(open_store(apps[1].config["MODERATION"]["database_url"]), "cats", "ann", "uncertain")

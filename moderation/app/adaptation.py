@@ -17,7 +17,7 @@ import numpy as np
 
 from moderation.dataset import Thread
 from moderation.labelling.owntext import thread_own_texts
-from moderation.model.adapt import ThreadAdapter
+from moderation.model.adapt import PRIOR_STRENGTH, WORD_STRENGTH, ThreadAdapter
 from moderation.store import Store
 from moderation.store.stance_labels import stance_label_key, thread_stances
 from moderation.verdict import Stance, Verdict
@@ -36,9 +36,11 @@ class _Entry:
 class ThreadAdaptations:
     """One store's and one global model's adapters, per thread, refitted when the thread's labels change."""
 
-    def __init__(self, store: Store, model: Any) -> None:
+    def __init__(self, store: Store, model: Any, *, prior_strength: float = PRIOR_STRENGTH,
+                 word_strength: float = WORD_STRENGTH) -> None:
         self.store = store
         self.model = model
+        self.strengths = (prior_strength, word_strength)
         self.classes = [str(c) for c in model.classes]
         self._entries: dict[str, _Entry] = {}
         self._lock = threading.Lock()
@@ -75,7 +77,7 @@ class ThreadAdaptations:
                 rec = {"text": own[c.id], "target": thread.target, "title": thread.title, "body": thread.body}
                 seen[c.id] = (rec["text"], self._global(rec))
         probs = np.array([seen[c.id][1] for c in labelled]).reshape(len(labelled), len(self.classes))
-        return ThreadAdapter(self.classes).fit(probs, [seen[c.id][0] for c in labelled],
+        return ThreadAdapter(self.classes, *self.strengths).fit(probs, [seen[c.id][0] for c in labelled],
                                                [stances[c.id] for c in labelled])
 
 
