@@ -1,14 +1,18 @@
 """The learning curve of a new target: F_avg after its first k labels, with and without the per-thread adaptation.
 
-SemEval-2016 Task A, each target held out in turn: `moderation train` on the other four targets' training tweets
+SemEval-2016 Task A, each target held out in turn: the trainer's model on the other four targets' training tweets
 (one thread per target) is the global model; the held-out target's first k training tweets (file order) are its
 labels; its test tweets are judged, pooled over the five targets. Three ways to use the k labels, side by side:
 
 - adaptation: the service's ThreadAdaptations over a store holding the thread and its k labels, on top of the
   global model (nothing retrained);
-- retraining: `moderation train` on the four targets plus the k labels as a fifth thread (with the semantic weight
-  and C the trainer chose for the global model, so only the data differ);
+- retraining: the trainer's model on the four targets plus the k labels as a fifth thread, with the global
+  model's settings, so only the data differ;
 - reference: a plain TF-IDF + logistic regression trained on the same tweets plus the same k labels.
+
+The trainer's model is `moderation train`'s final fit (fit_like_trainer: its own-text records, groups and
+pipeline) with fixed settings, checked against `moderation train` itself in every run (same_as_trainer), or
+`moderation train` with its own CV for each global model (``settings=None``: 5x slower).
 
 The adaptation's two strengths are chosen per held-out target by cross-validation on the other four targets'
 training tweets: each of them, under the global model trained without it, adapted on its first k training tweets
@@ -30,7 +34,7 @@ from typing import Any
 import numpy as np
 
 KS = (0, 10, 25, 50)
-STRENGTHS = (0.1, 0.3, 1.0, 3.0, 10.0)  # both the prior and the word strength, every pair
+STRENGTHS = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)  # both the prior and the word strength, every pair
 REFERENCE_C = 10.0
 FIT_SECONDS: dict[int, list[float]] = {}  # k -> seconds from the label key to a fitted adapter, per run
 
@@ -51,22 +55,53 @@ def _dataset(rows: list[tuple[dict[str, str], str]], extra: list[tuple[dict[str,
     return Dataset(list(threads.values()), comments)
 
 
+def fit_like_trainer(ds: Any, settings: dict) -> Any:
+    """The model `moderation train` fits on this dataset once its CV has chosen ``settings``: the same records
+    (own texts), groups and pipeline as its final fit, without re-running a CV over one setting."""
+    from moderation.model.linear import build_pipeline
+    from moderation.model.scorer import Scorer
+    from training.data import cv_groups, examples_from
+
+    ex = examples_from([ds])
+    rows = [i for i, s in enumerate(ex.stance) if s is not None]
+    groups, _ = cv_groups(ex, rows, "thread", 5)
+    model = build_pipeline({"semantic": settings["semantic"]}, C=settings["C"], seed=0)
+    model.fit([ex.records[i] for i in rows], np.asarray([ex.stance[i] for i in rows]), clf__groups=groups)
+    return Scorer(model, manifest={"version": "curve"})
+
+
 def train_model(work: Path, rows: list, extra: list = (), settings: dict | None = None) -> tuple[Any, dict]:
-    """`moderation train`'s model on these rows (cached in `work` by data and settings); (scorer, parameters)."""
+    """The trainer's model on these rows; (scorer, its settings). Without ``settings`` `moderation train` runs
+    with its own CV (the folder cached in ``work`` by data); with them, its final fit alone."""
     from moderation.dataset import write_dataset
     from moderation.model.scorer import load_scorer
     from training.train import train
 
     ds = _dataset(rows, extra)
-    key = hashlib.sha256(json.dumps([[(c.text, c.thread_id, c.stance) for c in ds.comments], settings],
-                                    sort_keys=True).encode()).hexdigest()[:16]
-    out = work / f"model-{key}"
+    if settings is not None:
+        return fit_like_trainer(ds, settings), settings
+    key = hashlib.sha256(json.dumps([(c.text, c.thread_id, c.stance) for c in ds.comments]).encode()).hexdigest()
+    out = work / f"model-{key[:16]}"
     if not (out / "model.json").exists():
-        write_dataset(ds, work / f"data-{key}")
-        kwargs = {"features": {"semantic": settings["semantic"]}, "grid": (settings["C"],)} if settings else {}
-        train([work / f"data-{key}"], out, **kwargs)
+        write_dataset(ds, work / f"data-{key[:16]}")
+        train([work / f"data-{key[:16]}"], out)
     params = json.loads((out / "model.json").read_text())["parameters"]
     return load_scorer(out), {"semantic": params["stance_semantic"], "C": params["stance_C"]}
+
+
+def same_as_trainer(work: Path, rows: list, settings: dict) -> float:
+    """Max |p difference| between fit_like_trainer and `moderation train` restricted to ``settings``."""
+    from moderation.dataset import write_dataset
+    from moderation.model.scorer import load_scorer
+    from training.train import train
+
+    ds = _dataset(rows)
+    write_dataset(ds, work / "check-data")
+    train([work / "check-data"], work / "check-model", features={"semantic": settings["semantic"]},
+          grid=(settings["C"],))
+    records = [r for r, _ in rows[:50]]
+    return float(np.abs(load_scorer(work / "check-model").predict_proba(records)
+                        - fit_like_trainer(ds, settings).predict_proba(records)).max())
 
 
 def reference(rows: list, test: list[dict[str, str]]) -> list[str]:
@@ -126,8 +161,8 @@ def curve(train: list, test: list, work: Path, *, ks: tuple[int, ...] = KS, sett
           log: Any = print) -> dict[str, Any]:
     """The learning curve over every target held out in turn; F_avg pooled over the targets, per k.
 
-    ``settings`` ({"semantic", "C"}) fixes the global models' settings too (the smoke run); by default the
-    trainer chooses them by its own cross-validation."""
+    ``settings`` ({"semantic", "C"}) fixes the global models' settings; None lets `moderation train`'s CV
+    choose them for each."""
     from training.evaluate import f_avg
 
     targets = sorted({r["target"] for r, _ in train})

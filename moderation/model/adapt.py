@@ -11,25 +11,59 @@ agree. The objective is convex and solved by L-BFGS from zeros: the same labels 
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Sequence
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.optimize import minimize
-from sklearn.feature_extraction.text import TfidfVectorizer
 from threadpoolctl import threadpool_limits
-
-from moderation.text import tokenize
 
 FLOOR = 1e-6  # global probabilities below this are read as this (log 0 has no gradient)
 # Unit strengths: not yet chosen by cross-validation (the learning-curve benchmark's CV over training targets will).
 PRIOR_STRENGTH = 1.0
 WORD_STRENGTH = 1.0
+_WORD = re.compile(r"[#@]?\w+")
 
 
-def local_tokens(text: str) -> list[str]:
-    """The comment's words and word pairs (module level, so the vectorizer is picklable)."""
-    words = tokenize(text)
+def local_terms(text: str) -> list[str]:
+    """The comment's lower-cased words (hashtags and handles kept) and word pairs."""
+    words = _WORD.findall(text.lower())
     return words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+
+
+class LocalWords:
+    """TF-IDF over one thread's labelled comments (sublinear tf, smooth idf, L2 rows): fitted on the labelled
+    texts, it reads any comment in microseconds (dict lookups, no scikit-learn round trip per comment)."""
+
+    def fit(self, texts: Sequence[str]) -> LocalWords:
+        """The vocabulary (sorted, so the columns never depend on dict order) and idf of these texts."""
+        df: dict[str, int] = {}
+        for text in texts:
+            for term in set(local_terms(text)):
+                df[term] = df.get(term, 0) + 1
+        self.vocabulary_ = {t: i for i, t in enumerate(sorted(df))}
+        n = len(texts)
+        self.idf_ = np.array([math.log((1 + n) / (1 + df[t])) + 1.0 for t in sorted(df)])
+        return self
+
+    def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
+        """Rows of the texts' weights over the vocabulary."""
+        indptr, cols, vals = [0], [], []
+        for text in texts:
+            counts: dict[int, int] = {}
+            for term in local_terms(text):
+                j = self.vocabulary_.get(term)
+                if j is not None:
+                    counts[j] = counts.get(j, 0) + 1
+            js = sorted(counts)
+            w = np.array([(1.0 + math.log(counts[j])) * self.idf_[j] for j in js])
+            norm = math.sqrt(float(w @ w)) if js else 0.0
+            cols += js
+            vals += (w / norm).tolist() if norm else []
+            indptr.append(len(cols))
+        return sp.csr_matrix((vals, cols, indptr), shape=(len(texts), len(self.vocabulary_)))
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:
@@ -64,8 +98,9 @@ class ThreadAdapter:
         S = log_scores(np.asarray(global_probs)[keep])
         Y = np.zeros((len(keep), n_cls))
         Y[np.arange(len(keep)), [self.classes.index(labels[i]) for i in keep]] = 1.0
-        self.vectorizer_ = TfidfVectorizer(analyzer=local_tokens, sublinear_tf=True)
-        X = self.vectorizer_.fit_transform([texts[i] for i in keep]).tocsr()
+        labelled = [texts[i] for i in keep]
+        self.vectorizer_ = LocalWords().fit(labelled)
+        X = self.vectorizer_.transform(labelled)
         n_words = X.shape[1]
         lb, lw = self.prior_strength, self.word_strength
 
