@@ -14,11 +14,12 @@ The trainer's model is `moderation train`'s final fit (fit_like_trainer: its own
 pipeline) with fixed settings, checked against `moderation train` itself in every run (same_as_trainer), or
 `moderation train` with its own CV for each global model (``settings=None``: 5x slower).
 
-The adaptation's two strengths are chosen per held-out target by cross-validation on the other four targets'
-training tweets: each of them, under the global model trained without it, adapted on its first k training tweets
-and scored on its later ones, averaged over k and the four. (Those global models saw the held-out target's
-training tweets, never its test tweets.) The test tweets are never used to choose anything; the product's default
-strengths (moderation/model/adapt.py) are the choice over all five targets' training tweets.
+The adaptation's settings (its two strengths, class-balanced or not) are chosen per held-out target by
+cross-validation on the other four targets' training tweets: each of them, under the global model trained
+without it, adapted on its first k training tweets and scored on its later ones, averaged over k and the four.
+(Those global models saw the held-out target's training tweets, never its test tweets.) The test tweets are never
+used to choose anything; the product's default settings (moderation/model/adapt.py) are the choice over all five
+targets' training tweets.
 """
 
 from __future__ import annotations
@@ -31,10 +32,12 @@ from itertools import product
 from pathlib import Path
 from typing import Any
 
+import joblib
 import numpy as np
 
 KS = (0, 10, 25, 50)
-STRENGTHS = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)  # both the prior and the word strength, every pair
+# The adaptation's settings the CV picks from: (prior strength, word strength, class-balanced fit), every triple.
+SETTINGS = tuple(product((0.01, 0.1, 1.0, 10.0, 100.0), (0.01, 0.03, 0.1, 0.3, 1.0, 3.0), (False, True)))
 REFERENCE_C = 10.0
 FIT_SECONDS: dict[int, list[float]] = {}  # k -> seconds from the label key to a fitted adapter, per run
 
@@ -78,9 +81,13 @@ def train_model(work: Path, rows: list, extra: list = (), settings: dict | None 
     from training.train import train
 
     ds = _dataset(rows, extra)
+    key = hashlib.sha256(json.dumps([[(c.text, c.thread_id, c.stance) for c in ds.comments], settings],
+                                    sort_keys=True).encode()).hexdigest()
     if settings is not None:
-        return fit_like_trainer(ds, settings), settings
-    key = hashlib.sha256(json.dumps([(c.text, c.thread_id, c.stance) for c in ds.comments]).encode()).hexdigest()
+        cached = work / f"fit-{key[:16]}.joblib"  # written by this benchmark in its own work folder
+        if not cached.exists():
+            joblib.dump(fit_like_trainer(ds, settings), cached)
+        return joblib.load(cached), settings
     out = work / f"model-{key[:16]}"
     if not (out / "model.json").exists():
         write_dataset(ds, work / f"data-{key[:16]}")
@@ -116,7 +123,7 @@ def reference(rows: list, test: list[dict[str, str]]) -> list[str]:
     return list(pipe.predict([r["text"] for r in test]))
 
 
-def served_adapter(work: Path, scorer: Any, labelled: list, strengths: tuple[float, float]) -> Any:
+def served_adapter(work: Path, scorer: Any, labelled: list, strengths: tuple) -> Any:
     """The thread's adapter as the service computes it: from a store holding the thread and its labels."""
     from moderation.app.adaptation import ThreadAdaptations
     from moderation.store import open_store
@@ -126,23 +133,24 @@ def served_adapter(work: Path, scorer: Any, labelled: list, strengths: tuple[flo
     path.unlink(missing_ok=True)
     store = open_store(f"sqlite:///{path}")
     store.import_dataset(ds)
-    adaptations = ThreadAdaptations(store, scorer, prior_strength=strengths[0], word_strength=strengths[1])
+    adaptations = ThreadAdaptations(store, scorer, prior_strength=strengths[0], word_strength=strengths[1],
+                                    balanced=strengths[2])
     start = time.perf_counter()
     adapter = adaptations.for_thread(ds.threads[0])  # what a worker does when it sees the thread's new label key
     FIT_SECONDS.setdefault(len(labelled), []).append(time.perf_counter() - start)
     return adapter
 
 
-def strength_scores(scorer: Any, rows: list, ks: tuple[int, ...]) -> dict[tuple[float, float], float]:
-    """Mean F_avg over k of every (prior, word) strength pair on one target's training tweets: adapted on its
-    first k, scored on the rest, over a global model that never saw the target."""
+def strength_scores(scorer: Any, rows: list, ks: tuple[int, ...]) -> dict[tuple, float]:
+    """Mean F_avg over k of every adaptation setting (prior, word, balanced) on one target's training tweets:
+    adapted on its first k, scored on the rest, over a global model that never saw the target."""
     from moderation.model.adapt import ThreadAdapter
     from training.evaluate import f_avg
 
     probs = scorer.predict_proba([r for r, _ in rows])
     texts, ys = [r["text"] for r, _ in rows], [y for _, y in rows]
     out = {}
-    for strengths in product(STRENGTHS, STRENGTHS):
+    for strengths in SETTINGS:
         scores = []
         for k in (k for k in ks if 0 < k < len(rows) - 10):
             p = ThreadAdapter(scorer.classes, *strengths).fit(probs[:k], texts[:k], ys[:k]).adjust_many(
@@ -152,8 +160,8 @@ def strength_scores(scorer: Any, rows: list, ks: tuple[int, ...]) -> dict[tuple[
     return out
 
 
-def best_strengths(tables: list[dict[tuple[float, float], float]]) -> tuple[float, float]:
-    """The strength pair with the best mean over the tables (ties: the stronger pull toward the global model)."""
+def best_strengths(tables: list[dict[tuple, float]]) -> tuple:
+    """The setting with the best mean over the tables (ties: the stronger pull toward the global model)."""
     return max(tables[0], key=lambda s: (np.mean([t[s] for t in tables]), s[0], s[1]))
 
 
@@ -204,5 +212,6 @@ def curve(train: list, test: list, work: Path, *, ks: tuple[int, ...] = KS, sett
     return {"pooled": pooled, "per_target": per_target, "chosen": chosen, "n_test": len(truth),
             "strengths_all_targets": product_choice,
             "fit_ms": {k: round(1000 * max(v), 1) for k, v in sorted(FIT_SECONDS.items())},
-            "strength_cv": {f"prior={a} word={b}": round(float(np.mean([t[(a, b)] for t in tables.values()])), 2)
-                            for a, b in tables[targets[0]]}}
+            "strength_cv": {f"prior={a} word={b} balanced={c}": round(float(np.mean([t[(a, b, c)]
+                                                                                  for t in tables.values()])), 2)
+                            for a, b, c in SETTINGS}}

@@ -25,8 +25,10 @@ def test_no_labels_is_the_global_model_exactly() -> None:
 
 def test_labels_pull_toward_the_thread_and_regularisation_holds_back() -> None:
     new, text = np.array([0.7, 0.2, 0.1]), "my cat does purr"
-    adapted = ThreadAdapter(CLASSES).fit(GLOBAL, TEXTS, LABELS).adjust(new, text)
+    adapted = ThreadAdapter(CLASSES, balanced=False).fit(GLOBAL, TEXTS, LABELS).adjust(new, text)
     assert adapted[1] > 0.5 > new[1]
+    balanced = ThreadAdapter(CLASSES, balanced=True).fit(GLOBAL, TEXTS, LABELS).adjust(new, text)
+    assert adapted[0] < balanced[0]  # balanced: the one 'against' label weighs as much as the three 'favor'
     assert abs(adapted.sum() - 1.0) < 1e-12
     held = ThreadAdapter(CLASSES, prior_strength=1e6, word_strength=1e6).fit(GLOBAL, TEXTS, LABELS)
     assert np.allclose(held.adjust(new, text), new, atol=1e-4)

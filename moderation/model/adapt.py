@@ -24,6 +24,7 @@ FLOOR = 1e-6  # global probabilities below this are read as this (log 0 has no g
 # Unit strengths: not yet chosen by cross-validation (the learning-curve benchmark's CV over training targets will).
 PRIOR_STRENGTH = 1.0
 WORD_STRENGTH = 1.0
+BALANCED = True
 _WORD = re.compile(r"[#@]?\w+")
 
 
@@ -80,10 +81,11 @@ class ThreadAdapter:
     """A thread's correction of the global model, fitted on the thread's labelled comments."""
 
     def __init__(self, classes: Sequence[str], prior_strength: float = PRIOR_STRENGTH,
-                 word_strength: float = WORD_STRENGTH) -> None:
+                 word_strength: float = WORD_STRENGTH, balanced: bool = BALANCED) -> None:
         self.classes = [str(c) for c in classes]
         self.prior_strength = prior_strength
         self.word_strength = word_strength
+        self.balanced = balanced
 
     def fit(self, global_probs: np.ndarray, texts: Sequence[str], labels: Sequence[str]) -> ThreadAdapter:
         """Fit on the labelled comments: their global probabilities (columns: classes), texts and labels."""
@@ -98,6 +100,9 @@ class ThreadAdapter:
         S = log_scores(np.asarray(global_probs)[keep])
         Y = np.zeros((len(keep), n_cls))
         Y[np.arange(len(keep)), [self.classes.index(labels[i]) for i in keep]] = 1.0
+        if self.balanced:  # each class seen weighs as much as the others together: a thread's majority does not swamp
+            seen = Y.sum(axis=0)
+            Y = Y * np.where(seen > 0, len(keep) / (np.count_nonzero(seen) * np.maximum(seen, 1)), 0.0)
         labelled = [texts[i] for i in keep]
         self.vectorizer_ = LocalWords().fit(labelled)
         X = self.vectorizer_.transform(labelled)
@@ -110,7 +115,7 @@ class ThreadAdapter:
             Z = S * (1.0 + a) + b + X @ W
             Z = Z - Z.max(axis=1, keepdims=True)
             logp = Z - np.log(np.exp(Z).sum(axis=1, keepdims=True))
-            G = np.exp(logp) - Y
+            G = np.exp(logp) * Y.sum(axis=1, keepdims=True) - Y
             loss = -float((Y * logp).sum()) + lb * float(a @ a + b @ b) + lw * float((W * W).sum())
             grad = np.concatenate([(G * S).sum(axis=0) + 2 * lb * a, G.sum(axis=0) + 2 * lb * b,
                                    (X.T @ G + 2 * lw * W).ravel()])
