@@ -48,6 +48,10 @@ class Stance:
     reasons: tuple[str, ...] = ()
     reason: str = ""
     model_version: str | None = None
+    # Set by the per-thread adaptation (moderation/app/adaptation.py): how many of the thread's labels moved the
+    # global model's probabilities, and those global probabilities.
+    adapted_labels: int = 0
+    global_probabilities: Mapping[str, float] | None = None
 
     @property
     def confidence(self) -> float:
@@ -55,16 +59,22 @@ class Stance:
         return max(self.probabilities.values()) if self.probabilities else 0.0
 
     def to_json(self) -> dict[str, Any]:
-        """The stance as JSON."""
-        return {"label": self.label, "probabilities": dict(self.probabilities), "reasons": list(self.reasons),
-                "reason": self.reason, "model_version": self.model_version}
+        """The stance as JSON (with `adapted` when the thread's labels adapted it)."""
+        out = {"label": self.label, "probabilities": dict(self.probabilities), "reasons": list(self.reasons),
+               "reason": self.reason, "model_version": self.model_version}
+        if self.adapted_labels:
+            out["adapted"] = {"labels": self.adapted_labels,
+                              "global_probabilities": dict(self.global_probabilities or {})}
+        return out
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> Stance:
         """A stance from its JSON (or from a scorer's answer: unknown keys are ignored)."""
+        adapted = d.get("adapted") or {}
         return cls(str(d["label"]), {str(k): float(v) for k, v in dict(d["probabilities"]).items()},
                    tuple(str(w) for w in d.get("reasons") or ()), str(d.get("reason") or ""),
-                   d.get("model_version"))
+                   d.get("model_version"), int(adapted.get("labels") or 0),
+                   {str(k): float(v) for k, v in adapted["global_probabilities"].items()} if adapted else None)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ BENCHMARKS = [
     ("fnc1_relevance.py", [str(DATA / "fnc1")], ["ROC AUC"]),
     ("duplicates.py", [str(DATA)], ["precision", "recall", "p99"]),
     ("serve.py", ["--backend", "both"], ["req/s", "p99", "in-process"]),
+    ("learning_curve.py", [str(DATA / "semeval2016-task6")], ["adapted", "retrained", "TF-IDF+LR reference"]),
 ]
 
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from moderation.app.adaptation import adapt_verdict, thread_adapter
 from moderation.app.models import Engine
 from moderation.app.routing import Policy, route
 from moderation.app.validation import ATTRIBUTES, Options, ScoreItem
 from moderation.dataset import Comment, Thread
 from moderation.store import Store
 from moderation.verdict import Route, Scores, Verdict
+
+ADAPT_CHECK_SECONDS = 1.0  # how stale a thread's label key may be when scoring (the pages always re-read it)
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,7 @@ def score_items(store: Store, engine: Engine, policy: Policy, items: list[ScoreI
             earlier, is_stored = context.earlier(item)
             keep = (options.store or enqueue) and not is_stored
             verdict = engine.tagger.tag(item.comment, thread, earlier, remember=keep)
+            verdict = adapt_verdict(thread_adapter(engine.tagger, thread, max_age=ADAPT_CHECK_SECONDS), verdict)
             chosen = route(verdict, policy)
             stored, item_id = False, None
             if options.store or enqueue:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from moderation.app.adaptation import adapt_verdict, thread_adapter
 from moderation.dataset import Comment, Thread
 from moderation.labelling.quotes import QuoteIndex
 from moderation.pages.store import pages_engine
@@ -15,7 +16,8 @@ def thread_verdicts(thread: Thread, comments: list[Comment]) -> dict[str, Verdic
     engine = pages_engine()
     if engine is None:
         return {}
-    return {v.id: v for v in engine.tagger.thread_verdicts(thread, comments)}
+    adapter = thread_adapter(engine.tagger, thread)  # the thread's own labels, on top of the global model
+    return {v.id: adapt_verdict(adapter, v) for v in engine.tagger.thread_verdicts(thread, comments)}
 
 
 def quotes_only(thread: Thread, comments: list[Comment], comment: Comment) -> tuple[Quote, ...]:
