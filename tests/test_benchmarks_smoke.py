@@ -17,7 +17,7 @@ DATA = Path(os.environ.get("MODERATION_DATA", ROOT.parent / "shared" / "data"))
 BENCHMARKS = [
     ("semeval2016.py", [str(DATA / "semeval2016-task6")], ["F_avg", "68.98", "fastText"]),
     ("fnc1.py", [str(DATA / "fnc1")], ["82.02", "macro-F1", "fastText"]),
-    ("fnc1_relevance.py", [str(DATA / "fnc1")], ["ROC AUC"]),
+    ("off_topic.py", [str(DATA), "--seeds", str(DATA.parent / "seeds")], ["AUC/AP/P@R50", "length", "seed title only"]),
     ("duplicates.py", [str(DATA)], ["precision", "recall", "p99"]),
     ("serve.py", ["--backend", "both"], ["req/s", "p99", "in-process"]),
 ]

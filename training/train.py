@@ -21,6 +21,7 @@ from moderation.model.artifact import save_model
 from moderation.model.linear import build_pipeline
 from training.data import Examples, check_labels, cv_groups, data_hash, examples_from, record_key
 from training.evaluate import f_avg, off_topic_metrics, stance_metrics
+from training.offtopic_model import site_off_topic
 from training.report import write_report
 
 C_GRID = (0.1, 0.3, 1.0)
@@ -168,6 +169,8 @@ def train(data: Sequence[str | Path], out: str | Path, *, seed: int = 0, store: 
         "stance_trained_ids": {"file": TRAINED_IDS, "count": len(ids),
                                "sha256": hashlib.sha256(trained_ids).hexdigest()},
     }
+    if with_off:  # the off-topic model the tagger uses: the default refined on these labels (issue 13)
+        manifest.update(site_off_topic(data, store, manifest["version"]))
     _write_trained_ids(Path(out), trained_ids)
     manifest = save_model(out, st["model"], ot["model"] if ot else None, manifest)
     write_report(out, manifest, metrics)
