@@ -85,9 +85,8 @@ def export_cmd(folder: Path, gold_only: bool) -> None:
 def serve_cmd(host: str | None, port: int | None, workers: int | None, threads: int | None) -> None:
     """Run the service under gunicorn; on first start import the seed thread and train its model."""
     from moderation.bootstrap import prepare_default
-    from moderation.serving import run_gunicorn
-
     from moderation.pages.welcome import serve_banner
+    from moderation.serving import run_gunicorn
 
     store = _store()
     summary = prepare_default(store, log=lambda msg: click.echo(msg, err=True))

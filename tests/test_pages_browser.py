@@ -174,8 +174,8 @@ def test_moderator_works_a_queue_with_keys(browser, live) -> None:  # noqa: ANN0
     page.wait_for_function("document.getElementById('queue-count').textContent === '0'")
     [rejected] = store.decisions_for(f"{THREAD}-007")
     [approved] = store.decisions_for(f"{THREAD}-010")
-    assert (rejected["action"], rejected["reason_code"], rejected["actor"]) == ("reject", "other", "user:mod")
-    assert (approved["action"], approved["actor"]) == ("approve", "user:mod")
+    assert (rejected["action"], rejected["reason_code"], rejected["actor"]) == ("reject", "other", "mod")
+    assert (approved["action"], approved["actor"]) == ("approve", "mod")
 
     # Two near-copies of one comment: one card, one key, both decided (each in the audit log).
     page.goto(f"{base}/queues/duplicate")

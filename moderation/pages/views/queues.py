@@ -38,7 +38,7 @@ def decide(name: str) -> Response:
     queue_view.check_queue(name)
     fields = form()
     ids = [i for i in fields.pop("comment_ids", "").split(",") if i]
-    result = queue_view.decide_group(ids, fields, f"user:{current_user()['name']}")
+    result = queue_view.decide_group(ids, fields, current_user()["name"])  # the name gold labels carry too
     result["open"] = queue_view.counts(pages_store()).get(name, 0)
     n, skipped = len(result["decided"]), len(result["conflicts"])
     result["message"] = f"{result['action']}: {n} comment{'s' if n != 1 else ''}" + (
