@@ -64,3 +64,4 @@ def init_app(app: Flask) -> None:
                 "first_steps": lambda: welcome.first_steps(pages_store())}
 
     app.add_template_filter(markup.code_spans, "code_spans")
+    app.add_template_filter(markup.age, "age")

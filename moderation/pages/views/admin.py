@@ -16,6 +16,15 @@ bp = blueprint("pages_admin", __name__, url_prefix="/admin")
 HIDDEN = {"secret_key", "coral_signing_secrets", "database_url"}
 
 
+def _shown(value: object) -> str:
+    """A setting's value as the environment variable would spell it (not Python's True / None)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None or value == "":
+        return "(not set)"
+    return str(value)
+
+
 @bp.get("/users")
 @login_required("admin")
 def users() -> str:
@@ -67,7 +76,7 @@ def settings_page() -> str:
         note = ""
         if s.name == queries.OVERLAP_KEY and overlap != value:
             value, note = overlap, f"set on this page (the environment says {value})"
-        rows.append((s, value, note))
+        rows.append((s, _shown(value), note))
     return render_template("pages/settings.html", rows=rows, overlap=overlap)
 
 

@@ -17,7 +17,8 @@ bp = blueprint("pages_queues", __name__, url_prefix="/queues")
 @login_required("moderator")
 def index() -> str:
     """Every queue with its open items."""
-    return render_template("pages/queues.html", counts=queue_view.counts(pages_store()))
+    store = pages_store()
+    return render_template("pages/queues.html", counts=queue_view.counts(store), oldest=store.queue_oldest())
 
 
 @bp.get("/<name>")
@@ -28,7 +29,7 @@ def queue(name: str) -> str:
     return render_template("pages/queue.html", name=name, cards=queue_view.cards(store, name),
                            count=queue_view.counts(store).get(name, 0), reasons=queue_view.REASONS,
                            default_reason=queue_view.default_reason(name),
-                           relabels=queue_view.RELABELS)
+                           relabels=queue_view.RELABELS, oldest=store.queue_oldest().get(name))
 
 
 @bp.post("/<name>/decide")
