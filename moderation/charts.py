@@ -57,14 +57,16 @@ def reliability_curve(table: Sequence[dict], *, size: int = 300) -> Markup:
         return 10 + (1 - v) * span
 
     label = "reliability curve: accuracy against confidence"
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" width="{size}" class="chart" '
-             f'role="img" aria-label="{label}"><title>{label}</title>',
+    bottom = py(0)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {bottom + 32}" width="{size}" '
+             f'class="chart" role="img" aria-label="{label}"><title>{label}</title>',
              f'<rect x="{pad}" y="10" width="{span}" height="{span}" fill="#fafbfc" stroke="#ccc"/>',
              f'<line x1="{px(0)}" y1="{py(0)}" x2="{px(1)}" y2="{py(1)}" stroke="#999" stroke-dasharray="4 3"/>']
     for t in (0, 0.5, 1):
-        parts.append(f'<text x="{px(t)}" y="{size - 8}" font-size="10" text-anchor="middle">{t:g}</text>'
+        parts.append(f'<text x="{px(t)}" y="{bottom + 14}" font-size="10" text-anchor="middle">{t:g}</text>'
                      f'<text x="{pad - 4}" y="{py(t) + 3}" font-size="10" text-anchor="end">{t:g}</text>')
-    parts.append(f'<text x="{pad + span / 2}" y="{size}" font-size="10" text-anchor="middle">confidence</text>')
+    parts.append(f'<text x="{pad + span / 2}" y="{bottom + 28}" font-size="11" text-anchor="middle">confidence '
+                 f'(mean per bin)</text><text x="{pad + 6}" y="24" font-size="11">accuracy</text>')
     top = max((int(b["count"]) for b in table), default=1) or 1
     points = [(px(float(b["confidence"])), py(float(b["accuracy"])), int(b["count"])) for b in table]
     if len(points) > 1:
