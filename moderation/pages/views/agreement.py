@@ -35,14 +35,16 @@ def _cases(store, found: list[dict]) -> list[dict]:  # noqa: ANN001 - a Store
     threads: dict[str, tuple] = {}
     for c in comments.values():
         if c.thread_id not in threads:
-            threads[c.thread_id] = (store.get_thread(c.thread_id), store.thread_comments(c.thread_id))
-    quotes: dict[str, dict] = {}
-    for tid, (thread, in_thread) in threads.items():
-        quotes.update(tags.thread_tags(thread, in_thread, wanted=[c.id for c in comments.values()
-                                                                  if c.thread_id == tid]))
-    cases = [{"d": d, "comment": comments[d["comment_id"]], "thread": threads[comments[d["comment_id"]].thread_id][0],
-              "segments": highlight.segments(comments[d["comment_id"]].text,
-                                             quotes.get(d["comment_id"], {}).get("quotes") or [])} for d in found]
+            thread, in_thread = store.get_thread(c.thread_id), store.thread_comments(c.thread_id)
+            threads[c.thread_id] = (thread, in_thread, tags.thread_verdicts(thread, in_thread))
+    cases = []
+    for d in found:
+        comment = comments[d["comment_id"]]
+        thread, in_thread, verdicts = threads[comment.thread_id]
+        verdict = verdicts.get(comment.id)
+        quotes = verdict.quotes if verdict else tags.quotes_only(thread, in_thread, comment)
+        cases.append({"d": d, "comment": comment, "thread": thread,
+                      "segments": highlight.segments(comment.text, quotes)})
     return sorted(cases, key=lambda c: c["comment"].thread_id)
 
 
