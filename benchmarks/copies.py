@@ -196,14 +196,15 @@ def run(stored: dict[str, list[Source]], probes: list, workdir: str, verbose: bo
     for t, texts in stored.items():
         thread = Thread(id=t, title=t, body="", target=t)
         comments = [Comment(id=sid, thread_id=t, text=x, author=f"a-{sid}") for sid, x in texts]
-        tagger.tag_thread(thread, comments)
+        for i, c in enumerate(comments):
+            tagger.tag(c, thread, comments[:i])
         objs[t] = (thread, comments)
     reference = raw_minhash(stored)
     counts: dict[str, Counter] = defaultdict(Counter)
     for n, (t, kind, text, source) in enumerate(probes):
         thread, comments = objs[t]
         tags = tagger.tag(Comment(id=f"probe{n}", thread_id=t, text=text, author="mallory"), thread, comments,
-                          remember=False)
+                          remember=False).to_json()
         if verbose and (tags["duplicate"] or {}).get("of") != (source if kind in COPY_KINDS else None):
             print(kind, source, repr(text[:300]), tags["duplicate"], [q["source"] for q in tags["quotes"]],
                   file=sys.stderr)

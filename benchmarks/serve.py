@@ -7,6 +7,10 @@ to a fixed total rate (latency measured from each request's scheduled time, so q
 connections are opened and warmed with WARM_REQUESTS unmeasured requests each first, as a site backend's
 connection pool would be); batch
 throughput (comments/s); and the same comments scored in-process by the same code, as a ratio.
+Then (issue 14): a keep-alive run, 50 clients whose connections are opened as soon as the service answers (a
+site's pool), on 2 workers and on 1 worker, with each worker's share of the requests (from its own metrics file)
+and the 2-worker / 1-worker throughput ratio; and a login flood (8 clients x 5 wrong sign-ins/s) beside the
+paced /v1/score run, to show the throttle keeps scrypt off the scoring workers.
 The load generator runs in a second process (threads with keep-alive connections), bounded in time and count.
 """
 
@@ -21,7 +25,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -29,80 +32,10 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from benchmarks.serve_load import FLOOD_CLIENTS, FLOOD_RATE, FLOOD_USER, load  # noqa: E402 - after the path
+
 PG_ADMIN = os.environ.get("MODERATION_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-MAX_REQUESTS = 200_000
 WARM_REQUESTS = 3  # unmeasured requests per connection before the paced phase (a pool's connections are warm)
-
-
-def _pct(values: list[float], q: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(q * len(values)))] * 1000 if values else float("nan")
-
-
-def _headers(key: str) -> dict[str, str]:
-    return {"Content-Type": "application/json", "Authorization": f"Bearer {key}"}
-
-
-def _warm(port: int, key: str, bodies: list[bytes], path: str, n: int) -> http.client.HTTPConnection:
-    """A keep-alive connection that has already made n (unmeasured) requests."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    for i in range(n):
-        conn.request("POST", path, body=bodies[i % len(bodies)], headers=_headers(key))
-        conn.getresponse().read()
-    return conn
-
-
-def _client(port: int, key: str, bodies: list[bytes], path: str, seconds: float, rate: float | None,
-            out: list[tuple[float, int]], start: float, offset: float,
-            conn: http.client.HTTPConnection | None = None) -> None:
-    conn = conn or http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    headers = _headers(key)
-    i = 0
-    while len(out) < MAX_REQUESTS:
-        scheduled = start + offset + i / rate if rate else time.perf_counter()
-        if scheduled - start > seconds:
-            break
-        if rate and scheduled > time.perf_counter():
-            time.sleep(scheduled - time.perf_counter())
-        try:
-            conn.request("POST", path, body=bodies[i % len(bodies)], headers=headers)
-            response = conn.getresponse()
-            response.read()
-            status = response.status
-        except (OSError, http.client.HTTPException):
-            status = 0
-            conn.close()
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        out.append((time.perf_counter() - scheduled, status))
-        i += 1
-    conn.close()
-
-
-def _load(args: tuple) -> dict[str, Any]:
-    """In the generator process: `clients` threads for `seconds`; closed loop, or paced to `rate` in total.
-
-    With `warm` > 0 every client's connection is opened and makes `warm` unmeasured requests first (all of
-    them before the measured phase starts), as the warm connections of a pool.
-    """
-    port, key, bodies, path, clients, seconds, rate, *rest = args
-    warm = rest[0] if rest else 0
-    conns: list[http.client.HTTPConnection | None] = [None] * clients
-    if warm:
-        conns = [_warm(port, key, bodies, path, warm) for _ in range(clients)]
-    out: list[tuple[float, int]] = []
-    start = time.perf_counter()
-    per = rate / clients if rate else None
-    threads = [threading.Thread(target=_client, args=(port, key, bodies, path, seconds, per, out, start,
-                                                      (n / rate) if rate else 0.0, conns[n]))
-               for n in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - start
-    ok = [lat for lat, status in out if status == 200]
-    return {"requests": len(out), "errors": len(out) - len(ok), "rps": len(ok) / elapsed,
-            "p50_ms": _pct(ok, 0.5), "p99_ms": _pct(ok, 0.99)}
 
 
 def _free_port() -> int:
@@ -137,6 +70,9 @@ def _prepare(url: str, tmp: Path) -> tuple[str, list[dict[str, Any]], str | None
     os.environ["MODERATION_MODEL_DIR"] = str(tmp / "models")
     store = open_store(url)
     summary = prepare_default(store, log=lambda msg: print(f"  {msg}", file=sys.stderr))
+    from moderation.pages import accounts
+
+    accounts.create_user(store, FLOOD_USER[0], "annotator", FLOOD_USER[1])
     thread = store.list_threads()[0]
     comments = [{"text": c.text, "thread_id": thread.id, "store": False} for c in store.thread_comments(thread.id)]
     return store.create_api_key("admin", "bench")[0], comments, summary["model"]
@@ -145,7 +81,7 @@ def _prepare(url: str, tmp: Path) -> tuple[str, list[dict[str, Any]], str | None
 def _in_process(url: str, comments: list[dict[str, Any]], seconds: float) -> float:
     """Comments/s scored by the same code without HTTP (one at a time, as the service does)."""
     from moderation.app import create_app
-    from moderation.app.resources import get_engine, get_store, get_thread_cache
+    from moderation.app.resources import get_engine, get_store
     from moderation.app.routing import make_policy
     from moderation.app.scoring import score_items
     from moderation.app.validation import Options, parse_item
@@ -158,8 +94,7 @@ def _in_process(url: str, comments: list[dict[str, Any]], seconds: float) -> flo
             items = [parse_item(c, 20_000) for c in comments]
             n, start = 0, time.perf_counter()
             while time.perf_counter() - start < seconds:
-                score_items(store, engine, policy, [items[n % len(items)]], Options(store=False),
-                            cache=get_thread_cache())
+                score_items(store, engine, policy, [items[n % len(items)]], Options(store=False))
                 n += 1
             return n / (time.perf_counter() - start)
         finally:
@@ -167,10 +102,24 @@ def _in_process(url: str, comments: list[dict[str, Any]], seconds: float) -> flo
             app.extensions["moderation"]["models"].close()
 
 
-def _serve(url: str, port: int, log: Path) -> subprocess.Popen:
+def worker_requests(metrics: Path) -> dict[int, float]:
+    """Requests each worker answered, from its own prometheus multiprocess file."""
+    from prometheus_client.mmap_dict import MmapedDict
+
+    counts = {}
+    for path in metrics.glob("counter_*.db"):
+        mapped = MmapedDict(str(path), read_mode=True)
+        counts[int(path.stem.split("_")[1])] = sum(v for k, v, _ in mapped.read_all_values()
+                                                   if "moderation_requests_total" in k)
+        mapped.close()
+    return counts
+
+
+def _serve(url: str, port: int, log: Path, workers: int = 2, metrics: Path | None = None) -> subprocess.Popen:
     env = {**os.environ, "MODERATION_DATABASE_URL": url, "PYTHONPATH": str(ROOT), "MODERATION_LOG_JSON": "0",
-           "PROMETHEUS_MULTIPROC_DIR": tempfile.mkdtemp(prefix="bench-metrics-")}
-    code = f"from moderation.serving import run_gunicorn; run_gunicorn(host='127.0.0.1', port={port}, workers=2)"
+           "PROMETHEUS_MULTIPROC_DIR": str(metrics or tempfile.mkdtemp(prefix="bench-metrics-"))}
+    code = (f"from moderation.serving import run_gunicorn; "
+            f"run_gunicorn(host='127.0.0.1', port={port}, workers={workers})")
     with open(log, "wb") as fh:
         proc = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=fh, stderr=fh)
     deadline = time.monotonic() + 60
@@ -187,6 +136,25 @@ def _serve(url: str, port: int, log: Path) -> subprocess.Popen:
     raise SystemExit(f"server did not start: {log.read_text()[-2000:]}")
 
 
+def _keep_alive(url: str, key: str, bodies: list[bytes], seconds: float, workers: int, tmp: Path) -> dict[str, Any]:
+    """50 closed-loop keep-alive clients connected as soon as the service answers; each worker's share."""
+    metrics = tmp / f"metrics-{workers}"
+    metrics.mkdir()
+    port = _free_port()
+    proc = _serve(url, port, tmp / f"server-{workers}.log", workers, metrics)
+    try:
+        before = worker_requests(metrics)
+        with mp.get_context("spawn").Pool(1) as pool:
+            report = pool.apply(load, ((port, key, bodies, "/v1/score", 50, seconds, None),))
+        after = worker_requests(metrics)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    served = {pid: after[pid] - before.get(pid, 0) for pid in after}
+    total = sum(served.values()) or 1
+    return {**report, "workers": workers, "shares": sorted((n / total for n in served.values()), reverse=True)}
+
+
 def run_backend(backend: str, seconds: float, levels: list[int], rate: float, batch: int) -> dict[str, Any]:
     """Every measurement for one backend."""
     with tempfile.TemporaryDirectory(prefix="bench-serve-") as tmp_name:
@@ -199,22 +167,27 @@ def run_backend(backend: str, seconds: float, levels: list[int], rate: float, ba
             batch_body = [json.dumps({"comments": batch_items, "store": False}).encode()]
             port = _free_port()
             proc = _serve(url, port, tmp / "server.log")
-            report: dict[str, Any] = {"backend": backend, "model": model, "comments": len(comments)}
+            report: dict[str, Any] = {"backend": backend, "model": model, "comments": len(comments),
+                                      "load_start": os.getloadavg()}
             try:
                 with mp.get_context("spawn").Pool(1) as pool:
                     def run(*a: Any) -> dict[str, Any]:
-                        return pool.apply(_load, (a,))
+                        return pool.apply(load, (a,))
                     run(port, key, bodies, "/v1/score", 4, min(1.0, seconds), None)  # warm both workers
                     report["single"] = {c: run(port, key, bodies, "/v1/score", c, seconds, None) for c in levels}
                     report["paced_50"] = {**run(port, key, bodies, "/v1/score", 50, seconds, rate, WARM_REQUESTS),
                                           "target_rps": rate, "warm_requests_per_connection": WARM_REQUESTS}
                     b = run(port, key, batch_body, "/v1/score/batch", 2, seconds, None)
                     report["batch"] = {**b, "size": batch, "comments_per_s": b["rps"] * batch}
+                    report["flood"] = run(port, key, bodies, "/v1/score", 50, seconds, rate, WARM_REQUESTS, True)
             finally:
                 proc.terminate()
                 proc.wait(timeout=30)
+            # Each on a fresh server, so the pool connects while the workers are still starting.
+            report["keep_alive"] = [_keep_alive(url, key, bodies, seconds, w, tmp) for w in (2, 1)]
             report["in_process_per_s"] = _in_process(url, comments, seconds)
             report["batch_vs_in_process"] = report["batch"]["comments_per_s"] / report["in_process_per_s"]
+            report["load_end"] = os.getloadavg()
             return report
         finally:
             from moderation.store import forget_stores
@@ -226,10 +199,14 @@ def run_backend(backend: str, seconds: float, levels: list[int], rate: float, ba
 
 def _print(r: dict[str, Any]) -> None:
     print(f"\n== {r['backend']} (model {r['model']}, {r['comments']} distinct comments, store=false) ==")
+    print("machine load (1, 5, 15 min): start " + ", ".join(f"{x:.1f}" for x in r["load_start"]) +
+          "; end " + ", ".join(f"{x:.1f}" for x in r["load_end"]))
     print(f"{'load':<28}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
     rows = [(f"single, {c} clients closed", m) for c, m in r["single"].items()]
     rows.append((f"single, 50 clients @{r['paced_50']['target_rps']:.0f}/s*", r["paced_50"]))
     rows.append((f"batch of {r['batch']['size']}, 2 clients", r["batch"]))
+    rows.append(("paced as *, + login flood", r["flood"]))
+    rows += [(f"keep-alive 50, {k['workers']} worker{'s' if k['workers'] > 1 else ''}", k) for k in r["keep_alive"]]
     for name, m in rows:
         print(f"{name:<28}{m['rps']:>9.1f}{m['p50_ms']:>9.1f}{m['p99_ms']:>9.1f}{m['errors']:>8}")
     print(f"* paced: 50 keep-alive connections opened and warmed first with "
@@ -237,9 +214,17 @@ def _print(r: dict[str, Any]) -> None:
           "latency from each request's scheduled time")
     print(f"batch throughput {r['batch']['comments_per_s']:.0f} comments/s; in-process {r['in_process_per_s']:.0f}"
           f" comments/s; ratio {r['batch_vs_in_process']:.2f} (target >= 0.5)")
-    p = r["paced_50"]
+    p, f = r["paced_50"], r["flood"]
     print(f"targets: p99 <= 25 ms at 50 clients: {p['p99_ms']:.1f} ms; >= 400 req/s: "
           f"{max(m['rps'] for m in r['single'].values()):.0f} req/s (best closed loop)")
+    print(f"login flood ({FLOOD_CLIENTS} clients x {FLOOD_RATE:.0f} wrong sign-ins/s, answers {f['logins']}): "
+          f"/v1/score @{p['target_rps']:.0f}/s p50 {f['p50_ms']:.1f} ms, p99 {f['p99_ms']:.1f} ms against "
+          f"{p['p99_ms']:.1f} ms quiet; ratio {f['p99_ms'] / p['p99_ms']:.2f} (target <= 2)")
+    two, one = r["keep_alive"]
+    shares = ", ".join(f"{s:.0%}" for s in two["shares"])
+    print(f"keep-alive, 50 clients connected at start: 2 workers {two['rps']:.0f} req/s (p99 {two['p99_ms']:.0f} "
+          f"ms; worker shares {shares}, target each >= 40%), 1 worker {one['rps']:.0f} req/s; "
+          f"ratio {two['rps'] / one['rps']:.2f} (target >= 1.7)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -262,7 +247,8 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps(r))
         else:
             _print(r)
-    bad = [r for r in reports for m in (*r["single"].values(), r["paced_50"], r["batch"]) if m["errors"]]
+    bad = [r for r in reports for m in (*r["single"].values(), r["paced_50"], r["batch"], r["flood"],
+                                         *r["keep_alive"]) if m["errors"]]
     return 1 if bad else 0
 
 

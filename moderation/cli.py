@@ -85,12 +85,16 @@ def export_cmd(folder: Path, gold_only: bool) -> None:
 def serve_cmd(host: str | None, port: int | None, workers: int | None, threads: int | None) -> None:
     """Run the service under gunicorn; on first start import the seed thread and train its model."""
     from moderation.bootstrap import prepare_default
+    from moderation.pages.welcome import serve_banner
     from moderation.serving import run_gunicorn
 
-    summary = prepare_default(_store(), log=lambda msg: click.echo(msg, err=True))
+    store = _store()
+    summary = prepare_default(store, log=lambda msg: click.echo(msg, err=True))
     click.echo(json.dumps(summary), err=True)
-    run_gunicorn(host=host or settings.get("host"), port=port or settings.get("port"),
-                 workers=workers or settings.get("workers"), threads=threads or settings.get("threads"))
+    host, port = host or settings.get("host"), port or settings.get("port")
+    click.echo(serve_banner(store, host, port), err=True)
+    run_gunicorn(host=host, port=port, workers=workers or settings.get("workers"),
+                 threads=threads or settings.get("threads"))
 
 
 @main.command("settings")
@@ -124,7 +128,16 @@ def _register_optional() -> None:
                 main.add_command(command, name)
 
 
+def full_short_help(command: click.Command) -> None:
+    """Give every command its docstring's first line as its summary, so `--help` lists never cut it with '...'."""
+    if command.short_help is None and command.help:
+        command.short_help = " ".join(command.help.split("\n\n")[0].split())
+    for sub in getattr(command, "commands", {}).values():
+        full_short_help(sub)
+
+
 _register_optional()
+full_short_help(main)
 
 
 if __name__ == "__main__":  # pragma: no cover

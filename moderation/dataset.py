@@ -81,6 +81,9 @@ class Dataset:
 
     threads: list[Thread] = field(default_factory=list)
     comments: list[Comment] = field(default_factory=list)
+    # Where each record came from (`file:line`), for errors found after reading; empty when built in code.
+    thread_locs: list[str] = field(default_factory=list, repr=False, compare=False)
+    comment_locs: list[str] = field(default_factory=list, repr=False, compare=False)
 
     def thread(self, thread_id: str) -> Thread:
         """The thread with this id (KeyError when absent)."""
@@ -166,14 +169,20 @@ def read_jsonl(path: Path) -> Iterator[tuple[str, Any]]:
         try:
             yield where, json.loads(line)
         except json.JSONDecodeError as exc:
-            raise InputError(f"{where}: malformed JSON ({exc.msg})") from exc
+            raise InputError(f"{where}: {json_error(exc)}") from exc
+
+
+def json_error(exc: json.JSONDecodeError) -> str:
+    """A complete one-line description of a JSON syntax error (the decoder's own message stops at "at")."""
+    at = "" if exc.msg.endswith(" at") else " at"
+    return f"malformed JSON: {exc.msg}{at} column {exc.colno}"
 
 
 def validate(dataset: Dataset, *, known_threads: Iterable[str] = (), known_comments: Iterable[str] = (),
              thread_locs: list[str] | None = None, comment_locs: list[str] | None = None) -> None:
     """Check ids are unique and references resolve (within the dataset or the known ids)."""
-    tlocs = thread_locs or ["threads.jsonl"] * len(dataset.threads)
-    clocs = comment_locs or ["comments.jsonl"] * len(dataset.comments)
+    tlocs = thread_locs or dataset.thread_locs or ["threads.jsonl"] * len(dataset.threads)
+    clocs = comment_locs or dataset.comment_locs or ["comments.jsonl"] * len(dataset.comments)
     thread_ids = set(known_threads)
     for t, loc in zip(dataset.threads, tlocs, strict=True):
         if t.id in thread_ids:
@@ -195,20 +204,30 @@ def validate(dataset: Dataset, *, known_threads: Iterable[str] = (), known_comme
                 raise InputError(f"{loc}: {key} names unknown comment {ref!r}")
 
 
+def require_dataset_folder(folder: str | Path, option: str = "") -> Path:
+    """The folder when it holds threads.jsonl and comments.jsonl, else InputError saying what it is instead."""
+    folder = Path(folder)
+    name = f"{option} {folder}" if option else str(folder)
+    if not folder.exists():
+        raise InputError(f"{name}: no such folder")
+    if not folder.is_dir():
+        raise InputError(f"{name}: is a file, not a dataset folder (a folder with threads.jsonl and "
+                         "comments.jsonl)")
+    for fname in ("threads.jsonl", "comments.jsonl"):
+        if not (folder / fname).is_file():
+            raise InputError(f"{name}: no {fname}")
+    return folder
+
+
 def load_dataset(folder: str | Path, *, known_threads: Iterable[str] = (),
                  known_comments: Iterable[str] = ()) -> Dataset:
     """Read and validate a dataset folder; raises InputError naming file:line on bad input."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise InputError(f"{folder}: not a dataset folder")
+    folder = require_dataset_folder(folder)
     threads: list[Thread] = []
     comments: list[Comment] = []
     tlocs: list[str] = []
     clocs: list[str] = []
     tpath, cpath = folder / "threads.jsonl", folder / "comments.jsonl"
-    for path in (tpath, cpath):
-        if not path.exists():
-            raise InputError(f"{folder}: no {path.name}")
     for loc, rec in read_jsonl(tpath):
         threads.append(thread_from_record(rec, loc))
         tlocs.append(loc)
@@ -217,9 +236,8 @@ def load_dataset(folder: str | Path, *, known_threads: Iterable[str] = (),
         clocs.append(loc)
     if not threads and not comments:
         raise InputError(f"{folder}: the dataset is empty")
-    ds = Dataset(threads, comments)
-    validate(ds, known_threads=known_threads, known_comments=known_comments,
-             thread_locs=tlocs, comment_locs=clocs)
+    ds = Dataset(threads, comments, thread_locs=tlocs, comment_locs=clocs)
+    validate(ds, known_threads=known_threads, known_comments=known_comments)
     return ds
 
 

@@ -46,6 +46,22 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_body_bytes", 1_000_000, "Largest request body the API accepts (413 above)", int),
     Setting("max_comment_chars", 20_000, "Longest comment text the API scores (413 above)", int),
     Setting("max_batch", 256, "Most comments in one POST /v1/score/batch (413 above)", int),
+    Setting("max_work_chars", 200_000, "Request work budget: the characters one request asks to score (every "
+            "comment's text plus any inline thread, summed over a batch); 413 above, before any scoring", int),
+    Setting("key_cache_seconds", 2.0, "How long a worker trusts an API key it has verified: a revoked key keeps "
+            "working up to this long on each worker", float),
+    Setting("session_hours", 12.0, "A pages sign-in lasts at most this long (logout and a password change "
+            "end it at once)", float),
+    Setting("cookie_secure", False, "Mark the session cookie Secure (set it behind TLS; also sends "
+            "Strict-Transport-Security)", _bool),
+    Setting("cookie_samesite", "Lax", "SameSite attribute of the session cookie (Lax or Strict)"),
+    Setting("proxy_hops", 0, "Reverse proxies in front of the service whose X-Forwarded-For / -Proto to trust "
+            "(the sign-in throttle counts the client address they report)", int),
+    Setting("login_failures_per_account", 10, "Failed sign-ins to one account per login_window_seconds before "
+            "429 (counted in the store, shared by every worker)", int),
+    Setting("login_failures_per_address", 50, "Failed sign-ins from one client address per "
+            "login_window_seconds before 429", int),
+    Setting("login_window_seconds", 900.0, "The window the failed sign-ins are counted in", float),
     Setting("model_poll_seconds", 2.0, "How often a worker checks the registry for a newly promoted model",
             float),
     Setting("log_json", True, "Write structured JSON request logs to stderr", _bool),

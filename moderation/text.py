@@ -17,6 +17,18 @@ _STEMMER = SnowballStemmer("english")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2032": "'"})
 _WORD = re.compile(r"\w", re.UNICODE)
+# English function words: dropped from content terms (pair features, topics) and from reason words.
+_STOP = (
+    """
+    a an the and or but if of at by for with about against between into through during before after above
+    below to from up down in out on off over under again further then once here there when where why how all
+    any both each few more most other some such only own same so than too very s t can will just should now
+    i me my we our you your he him his she her it its they them their what which who whom this that these
+    those am is are was were be been being have has had having do does did doing would could 's 'd 'll 're
+    as also said says say one two new us mr mrs ms according
+    """
+)
+STOP_WORDS = frozenset(_STOP.split())
 
 
 def normalize(text: str) -> str:
@@ -37,6 +49,11 @@ def tokenize(text: str) -> list[str]:
     # NLTK's preserve_case=False, without its emoticon search of every token (a third of the cost).
     return [t if not _EMOTICON_CHARS.isdisjoint(t) and EMOTICON_RE.search(t) else t.lower()
             for t in _TWEET.tokenize(text)]
+
+
+def tokens_as_written(text: str) -> list[str]:
+    """NLTK's TweetTokenizer tokens with their case: ``tokenize`` gives the same tokens, lower-cased."""
+    return _TWEET.tokenize(text)
 
 
 @lru_cache(maxsize=200_000)

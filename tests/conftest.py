@@ -39,6 +39,12 @@ def _close_apps() -> None:
             holder.close()
 
 
+@pytest.fixture(autouse=True)
+def _model_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """MODERATION_MODEL_DIR is each test's temp folder: the service loads only registered models inside it."""
+    monkeypatch.setenv("MODERATION_MODEL_DIR", str(tmp_path))
+
+
 @pytest.fixture(params=BACKENDS)
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A URL to an empty database: a SQLite file, or a PostgreSQL schema dropped afterwards."""

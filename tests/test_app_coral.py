@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 import pytest
 
 from moderation.app.coral import coral_answer, signature, verify_signature
+from moderation.app.scoring import Scored
+from moderation.verdict import OffTopic, Route, Verdict
 from tests.test_app_support import make_app, service_fixture  # noqa: F401 - the `service` fixture
 
 SECRET = "ssc_0123456789abcdef"
@@ -86,13 +89,48 @@ def test_unconfigured_adapter_is_503(service: dict) -> None:
     assert r.status_code == 503 and r.get_json()["error"]["code"] == "unavailable"
 
 
+def _scored(queue: str) -> Scored:
+    verdict = Verdict("c", "t1", "text", OffTopic(0.99, "no shared terms"))
+    return Scored(verdict, Route(queue, 0.99, (), queue), stored=False)
+
+
 def test_answer_uses_only_values_coral_accepts() -> None:
     # external.ts validates: status in GQLCOMMENT_STATUS, actionType FLAG, reason TOXIC/SPAM, tags FEATURED/STAFF.
     for queue in ("duplicate", "off-topic", "needs-review", "auto-approved"):
-        answer = coral_answer({"queue": {"name": queue, "reasons": []}, "model_version": "v1",
-                               "off_topic": {"probability": 0.99}}, reject_off_topic=0.98)
+        answer = coral_answer(_scored(queue), "v1", reject_off_topic=0.98)
         assert answer.get("status") in (None, "REJECTED", "SYSTEM_WITHHELD")
         assert all(a == {"actionType": "FLAG", "reason": "COMMENT_DETECTED_SPAM"} for a in answer["actions"])
-    assert coral_answer({"queue": {"name": "off-topic", "reasons": []}, "model_version": None,
-                         "off_topic": {"probability": 0.99}}, reject_off_topic=0.98)["status"] == "REJECTED"
+    assert coral_answer(_scored("off-topic"), None, reject_off_topic=0.98)["status"] == "REJECTED"
     assert verify_signature(f"sha256=x,{signature('k', b'b')}", b"b", ["k"])
+
+
+def test_a_replayed_body_is_stored_once_and_gets_the_first_answer(coral: Any, service: dict) -> None:
+    store = service["store"]
+    before = store.counts()["comments"]
+    payload = {**RECORDED_NEW, "comment": {"body": "A new comment on NATO ties, posted once.", "parentID": None}}
+    answers = [coral_post(coral, payload).get_json() for _ in range(20)]
+    assert store.counts()["comments"] == before + 1
+    assert all(a == answers[0] for a in answers) and answers[0]["metadata"]["moderation"]["queue"]
+    other = {**payload, "author": {"id": "u-9", "role": "COMMENTER"}}  # another author: another comment
+    assert coral_post(coral, other).status_code == 200 and store.counts()["comments"] == before + 2
+
+
+def test_a_body_replayed_by_ten_clients_at_once_is_stored_once(db_url: str, service: dict) -> None:
+    app = make_app(db_url, coral_signing_secrets=SECRET)
+    store, before = service["store"], service["store"].counts()["comments"]
+    payload = {**RECORDED_NEW, "comment": {"body": "Replayed all at once, on NATO ties.", "parentID": None}}
+    barrier, answers = threading.Barrier(10), []
+
+    def replay() -> None:
+        with app.test_client() as client:
+            barrier.wait()
+            r = coral_post(client, payload)
+            answers.append((r.status_code, r.get_json()))
+
+    threads = [threading.Thread(target=replay) for _ in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert store.counts()["comments"] == before + 1
+    assert all(a == answers[0] for a in answers) and answers[0][0] == 200, answers

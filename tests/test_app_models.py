@@ -10,7 +10,7 @@ from moderation.store import Store
 
 
 def test_close_waits_for_a_poll_in_progress(store: Store) -> None:
-    holder = ModelHolder(store, poll_seconds=0.001)
+    holder = ModelHolder(store, poll_seconds=0.001, model_dir="models")
     started, finished = threading.Event(), threading.Event()
 
     def slow_refresh() -> None:

@@ -12,7 +12,10 @@ from flask.testing import FlaskClient
 
 from moderation.app import create_app
 from moderation.dataset import Comment, Dataset, Thread
+from moderation.labelling.workspace import Workspaces
+from moderation.model.trust import sha256_file
 from moderation.store import Store, open_store
+from moderation.verdict import Duplicate, OffTopic, Stance, Verdict
 from tests.conftest import track_app
 
 THREAD = Thread(id="t1", title="Japan must strengthen NATO ties", body="Kishida went to the NATO summit.",
@@ -20,44 +23,45 @@ THREAD = Thread(id="t1", title="Japan must strengthen NATO ties", body="Kishida 
 
 
 class FakeTagger:
-    """Follows the labelling contract: tag(comment, thread, earlier, remember=) -> dict (no index here)."""
+    """Follows the labelling contract: tag(comment, thread, earlier, remember=) -> Verdict (no index here)."""
 
     def __init__(self, store: Store, model: Any = None) -> None:
         self.store = store
         self.model = model
+        self.workspaces = Workspaces()
 
-    def tag(self, comment: Comment, thread: Thread, earlier: list[Comment], *, remember: bool = True
-            ) -> dict[str, Any]:
-        """Tags from word rules, with the model's version folded into the stance reasons."""
+    def tag(self, comment: Comment, thread: Thread, earlier: list[Comment], *, remember: bool = True) -> Verdict:
+        """A verdict from word rules, with the model's version folded into the stance reasons."""
         text = comment.text
         dup = next((c for c in earlier if c.text == text and c.id != comment.id), None)
         p_off = 0.95 if "yakuza" in text.lower() else 0.05
-        tags: dict[str, Any] = {
-            "id": comment.id, "own_text": text, "quotes": [],
-            "duplicate": ({"of": dup.id, "kind": "repost", "similarity": 1.0, "reason": "same text"}
-                          if dup else None),
-            "off_topic": {"probability": p_off, "score": 1 - p_off, "reason": "shares no terms"},
-            "reasons": ["fake tagger"]}
+        stance = None
         if self.model is not None:
             favor = 0.9 if "support" in text.lower() else 0.1 if "against" in text.lower() else 0.4
             rest = (1 - favor) / 2
             probs = {"favor": favor, "against": rest, "none": rest}
-            tags["stance"] = {"label": max(probs, key=probs.get), "probabilities": probs,
-                              "reasons": [f"model {self.model['version']}"]}
-        return tags
+            stance = Stance(max(probs, key=probs.get), probs, (f"model {self.model['version']}",))
+        return Verdict(comment.id, comment.thread_id, text, OffTopic(p_off, "shares no terms", score=1 - p_off),
+                       stance=stance, duplicate=Duplicate(dup.id, "repost", 1.0, "same text") if dup else None,
+                       reasons=("fake tagger",), model_version=self.model["version"] if self.model else None)
+
+    def thread_verdicts(self, thread: Thread, comments: list[Comment]) -> list[Verdict]:
+        """Each comment's verdict against the comments before it."""
+        return [self.tag(c, thread, comments[:i], remember=False) for i, c in enumerate(comments)]
 
 
-
-def fake_loader(path: str) -> dict[str, Any]:
-    """A 'model': its manifest, read from the folder."""
+def fake_loader(path: str, sha256: str) -> dict[str, Any]:
+    """A 'model': its manifest, read from the folder (once its model.joblib still has the registry's hash)."""
+    assert sha256_file(Path(path) / "model.joblib") == sha256
     return json.loads((Path(path) / "model.json").read_text())
 
 
 def register_fake_model(store: Store, root: Path, version: str, promote: bool = True) -> None:
-    """Write a model folder for fake_loader and register (and promote) it."""
+    """Write a model folder for fake_loader and register (and promote) it, with its joblib's sha256."""
     folder = root / version
     folder.mkdir(parents=True, exist_ok=True)
-    manifest = {"version": version}
+    (folder / "model.joblib").write_bytes(f"fake model {version}".encode())
+    manifest = {"version": version, "sha256": sha256_file(folder / "model.joblib")}
     (folder / "model.json").write_text(json.dumps(manifest))
     store.register_model(version, str(folder), manifest)
     if promote:

@@ -45,7 +45,7 @@ def _bad_csv(tmp_path: Path) -> Path:
 BAD_INPUTS = [
     ("malformed JSON line",
      lambda p: write_folder(p / "d", [THREAD], '{"id": "c1", "thread_id": "t1", "text": "x"}\n{oops\n'),
-     "Error: comments.jsonl:2: malformed JSON (Expecting property name enclosed in double quotes)"),
+     "Error: comments.jsonl:2: malformed JSON: Expecting property name enclosed in double quotes at column 2"),
     ("unknown label value", lambda p: write_folder(p / "d", [THREAD], [{**GOOD[0], "stance": "pro"}]),
      "Error: comments.jsonl:1: stance must be favor, against or none"),
     ("comment for an unknown thread", lambda p: write_folder(p / "d", [THREAD], [{**GOOD[0], "thread_id": "t2"}]),

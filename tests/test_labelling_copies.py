@@ -37,7 +37,8 @@ def _variants(text: str) -> dict[str, str]:
 def seeded(store: Store) -> tuple[Dataset, Tagger]:
     ds = load_dataset(SEED)
     tagger = Tagger(store, relevance=Relevance.fit([c.text for c in ds.comments]))
-    tagger.tag_thread(ds.threads[0], ds.comments)
+    for i, c in enumerate(ds.comments):
+        tagger.tag(c, ds.threads[0], ds.comments[:i])
     return ds, tagger
 
 
@@ -49,9 +50,10 @@ def test_every_copy_variant_is_a_copy_within_the_thread(seeded: tuple, kind: str
     assert text != original.text or kind == "verbatim"
     tags = tagger.tag(Comment(id="x", thread_id=ds.threads[0].id, text=text, author="mallory"),
                       ds.threads[0], ds.comments, remember=False)
-    assert tags["duplicate"] is not None, tags["quotes"]
-    assert tags["duplicate"]["of"] == original.id and tags["duplicate"]["kind"] in ("copy", "near_copy")
-    assert all(q["source"] != original.id for q in tags["quotes"])
+    assert tags.duplicate is not None, tags.quotes
+    assert tags.duplicate.of == original.id and tags.duplicate.kind in ("copy", "near_copy")
+    assert tags.duplicate.evidence or tags.duplicate.similarity >= 0.8
+    assert all(q.source != original.id for q in tags.quotes)
 
 
 @pytest.mark.parametrize("kind", ["line appended", "last quarter cut", "sentence replaced"])
@@ -62,13 +64,13 @@ def test_copy_variants_across_threads_and_same_author_is_a_repost(seeded: tuple,
     text = _variants(original.text)[kind]
     tags = tagger.tag(Comment(id="y", thread_id="elsewhere", text=text, author="mallory"), other, [],
                       remember=False)
-    assert (tags["duplicate"]["of"], tags["duplicate"]["kind"]) == (original.id, "near_copy")
-    assert "in thread kishida-nato" in tags["duplicate"]["reason"]
+    assert (tags.duplicate.of, tags.duplicate.kind) == (original.id, "near_copy")
+    assert "in thread kishida-nato" in tags.duplicate.reason
     mine = ds.comments[:ORIGINAL] + [Comment(id=original.id, thread_id=original.thread_id, text=original.text,
                                              author="ann")]
     tags = Tagger(tagger.store, relevance=tagger.relevance).tag(
         Comment(id="z", thread_id=original.thread_id, text=text, author="ann"), ds.threads[0], mine, remember=False)
-    assert (tags["duplicate"]["of"], tags["duplicate"]["kind"]) == (original.id, "repost")
+    assert (tags.duplicate.of, tags.duplicate.kind) == (original.id, "repost")
 
 
 def test_seed_quote_replies_are_quotes_not_copies(seeded: tuple) -> None:
@@ -84,7 +86,7 @@ def test_reply_is_not_a_near_copy_of_what_it_quotes(seeded: tuple) -> None:
     ds, tagger = seeded
     reply = ds.comments[57]  # -058 quotes two of -055's three lines and asks one question
     tags = tagger.tag(reply, ds.threads[0], ds.comments[:57], remember=False)
-    assert tags["duplicate"] is None and {q["source"] for q in tags["quotes"]} == {"kishida-nato-055"}
+    assert tags.duplicate is None and {q.source for q in tags.quotes} == {"kishida-nato-055"}
     # Even judged as a whole text (its quotes unseen, as when the thread's comments come in another order),
     # the reply is a quote-reply of -055 by its evidence, not a near copy.
     ev = copies.pair_evidence(reply.text, "kishida-nato-055", ds.comments[54].text)

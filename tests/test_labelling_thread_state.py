@@ -11,6 +11,7 @@ from moderation.dataset import Comment, Thread
 from moderation.labelling import duplicates
 from moderation.labelling.quotes import own_text
 from moderation.labelling.thread_state import ThreadState, prefix_length
+from moderation.labelling.workspace import Workspaces
 
 WORDS = ["the", "a", "of", "to", "vote", "party", "election", "minister", "japan", "nato", "peace", "war", "treaty",
          "alliance", "army", "defence", "budget", "tax", "reform", "people", "country", "government", "opposition",
@@ -59,17 +60,16 @@ def test_local_candidates_equal_a_full_scan(seed: int) -> None:
     state = ThreadState(THREAD)
     for i, c in enumerate(comments):
         earlier = comments[:i]
+        assert state.begins(earlier)
         state.extend(earlier)  # grows one comment at a time, re-indexing as the thread doubles
         quotes = state.index.find(c.text)
         entry, _ = duplicates.make_entry(c.id, own_text(c.text, quotes) if quotes else c.text.strip(),
                                          thread_id=THREAD.id, author=c.author)
         for window in (2000, 7):
-            assert state.local_candidates(entry, earlier, window) == _scan(state, entry, earlier, window)
+            assert state.local_candidates(entry, window) == _scan(state, entry, earlier, window)
     shuffled = comments[:100]
-    rng.shuffle(shuffled)  # not a prefix of the state: the slow path must agree too
-    entry, _ = duplicates.make_entry("new", comments[50].text, thread_id=THREAD.id)
-    assert state.local_candidates(entry, shuffled, 30) == _scan(state, entry, shuffled, 30)
-    assert state.context_of(shuffled) == [(c.id, state.items[state.by_id[c.id]].own) for c in shuffled]
+    rng.shuffle(shuffled)
+    assert not state.begins(shuffled) and not state.begins(comments[:100])
 
 
 def test_prefix_length_never_misses_a_pair_at_the_threshold() -> None:
@@ -78,16 +78,17 @@ def test_prefix_length_never_misses_a_pair_at_the_threshold() -> None:
         assert size - prefix_length(size) + 1 <= max(1, int(duplicates.THRESHOLD * size + 1e-9))
 
 
-def test_states_grow_safely_from_several_threads() -> None:
+def test_workspace_states_hold_exactly_the_earlier_comments_from_several_threads() -> None:
     comments = _thread(random.Random(9), 300)
-    state = ThreadState(THREAD)
+    spaces = Workspaces()
     errors: list[BaseException] = []
 
     def grow(k: int) -> None:
         try:
             for i in range(k, len(comments), 7):
-                with state.lock:
-                    state.extend(comments[:i])
+                with spaces.state(THREAD, comments[:i]) as state:
+                    assert [c.id for c in state.comments] == [c.id for c in comments[:i]]
+                    assert state.index.sources == ["article", *(c.id for c in comments[:i])]
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 
@@ -97,4 +98,11 @@ def test_states_grow_safely_from_several_threads() -> None:
     for w in workers:
         w.join()
     assert not errors
-    assert [c.id for c in state.comments] == [c.id for c in comments[:len(state.comments)]]
+
+
+def test_workspaces_are_a_bounded_lru() -> None:
+    spaces = Workspaces(size=2)
+    for tid in ("a", "b", "a", "c"):
+        with spaces.state(Thread(id=tid, title=tid), []):
+            pass
+    assert list(spaces._lru) == ["a", "c"]

@@ -1,4 +1,4 @@
-"""The fast path of pair models (FNC-1's TwoStage on hashed pair features) equals the pipeline, call by call."""
+"""The fast path of pair models (hashed pair features, FNC-1-like pairs) equals the pipeline, call by call."""
 
 from __future__ import annotations
 
@@ -12,10 +12,8 @@ from sklearn.pipeline import Pipeline
 
 from moderation.model.fast import FastPath
 from moderation.model.fast_pair import PairPart, hashed_column
-from moderation.model.features import build_features
-from moderation.model.linear import CalibratedLinear
+from moderation.model.linear import build_pipeline
 from moderation.model.scorer import Scorer
-from moderation.model.twostage import LABELS, UNRELATED, TwoStage
 
 TOPICS = [
     ["apple", "iphone", "launch", "cupertino", "phone"],
@@ -25,6 +23,8 @@ TOPICS = [
     ["museum", "painting", "theft", "louvre", "guards"],
     ["comet", "probe", "landing", "scientists", "orbit"],
 ]
+LABELS = ("agree", "disagree", "discuss", "unrelated")
+UNRELATED = 3
 CUES = {0: ["confirmed", "official", "announced"], 1: ["hoax", "fake", "denied", "not"],
         2: ["reportedly", "allegedly", "rumors", "may"]}
 FILLER = ["the", "a", "report", "said", "on", "monday", "people", "local", "news", "week", "city", "über-café"]
@@ -49,12 +49,9 @@ def fnc_like(n_bodies: int = 12, per_body: int = 8, seed: int = 0) -> tuple[list
     return records, np.array(labels)
 
 
-def two_stage(features: dict, recs: list[dict[str, str]], y: np.ndarray) -> Pipeline:
-    feats = build_features(**features)
-    X = feats.fit_transform(recs)
-    n_dense = feats.features_.transformer_list[-1][1].named_steps["features"].n_dense_
-    clf = TwoStage(n_dense if not features.get("word", True) else None, C_related=1.0, C_stance=1.0).fit(X, y)
-    return Pipeline([("features", feats), ("clf", clf)])
+def pair_model(features: dict, recs: list[dict[str, str]], y: np.ndarray) -> Pipeline:
+    """The trainer's pipeline (features + logistic regression) on pair features."""
+    return build_pipeline(features, C=1.0).fit(recs, y)
 
 
 FNC = {"word": False, "char": False, "pair": True, "per_target_min": 10**9, "pair_article": False,
@@ -72,11 +69,11 @@ def probes(recs: list[dict[str, str]]) -> list[dict[str, str]]:
 
 
 @pytest.mark.parametrize("features", CONFIGS, ids=["fnc", "no-terms", "article+blocks", "word+pair"])
-def test_fast_path_equals_two_stage_pipeline(features: dict) -> None:
+def test_fast_path_equals_pair_pipeline(features: dict) -> None:
     recs, y = fnc_like()
     if features.get("per_target_min", 30) < len(recs):  # a claim with enough pairs gets its own block
         recs = [dict(r, target="One shared claim") if i % 3 == 0 else r for i, r in enumerate(recs)]
-    pipe = two_stage(features, recs, y)
+    pipe = pair_model(features, recs, y)
     assert bool(pipe.named_steps["features"].targets_) == (features.get("per_target_min", 30) < len(recs))
     fast = FastPath(pipe)
     probe = probes(recs)
@@ -90,7 +87,7 @@ def test_fast_path_equals_two_stage_pipeline(features: dict) -> None:
 
 def test_bodies_are_analysed_once_across_calls() -> None:
     recs, y = fnc_like(n_bodies=4, per_body=8)
-    fast = FastPath(two_stage(FNC, recs, y), text_cache=2)
+    fast = FastPath(pair_model(FNC, recs, y), text_cache=2)
     part = next(p for p in fast.parts if isinstance(p, PairPart))
     for r in recs:  # grouped by body: one miss per body
         fast.proba(r)
@@ -100,16 +97,6 @@ def test_bodies_are_analysed_once_across_calls() -> None:
     assert part._texts.cache_info().currsize == 0
 
 
-def test_fast_path_equals_a_calibrated_pair_pipeline_with_hashed_terms() -> None:
-    recs, y = fnc_like()
-    feats = build_features(**FNC)
-    pipe = Pipeline([("features", feats), ("clf", CalibratedLinear(C=1.0, cv=3))]).fit(recs, y)
-    scorer = Scorer(pipe)
-    probe = probes(recs)
-    one = np.array([[scorer.proba_one(r)[c] for c in scorer.classes] for r in probe])
-    assert np.abs(pipe.predict_proba(probe) - one).max() < 1e-9
-
-
 @pytest.mark.parametrize("bits", [1, 4, 12, 18])
 def test_hashed_columns_are_feature_hashers(bits: int) -> None:
     terms = ["x:nato|deni", "t:über", "c:fake|hoax", "", "t:日本", *(f"t:{i}" for i in range(200))]
@@ -117,27 +104,16 @@ def test_hashed_columns_are_feature_hashers(bits: int) -> None:
     assert [int(X[i].indices[0]) for i in range(len(terms))] == [hashed_column(t, 2**bits) for t in terms]
 
 
-def test_two_stage_pipeline_pickles_by_name_and_decides_by_its_rule() -> None:
+def test_pair_pipeline_pickles_and_scores_the_same() -> None:
     recs, y = fnc_like()
-    pipe = two_stage(FNC, recs, y)
-    blob = pickle.dumps(pipe)
-    assert b"moderation.model.twostage" in blob and b"TwoStage" in blob
-    again = pickle.loads(blob)
+    pipe = pair_model(FNC, recs, y)
+    again = pickle.loads(pickle.dumps(pipe))
     assert np.array_equal(again.predict_proba(recs), pipe.predict_proba(recs))
-    strict = again.set_params(clf__threshold=1.1).predict(recs[:5])
-    assert (strict == UNRELATED).all()
 
 
-def test_scorer_scores_a_two_stage_model_with_reason_words() -> None:
+def test_scorer_scores_a_pair_model_with_reason_words() -> None:
     recs, y = fnc_like()
-    out = Scorer(two_stage(CONFIGS[3], recs, y)).score(recs[1])
+    out = Scorer(pair_model(CONFIGS[3], recs, y)).score(recs[1])
     assert out["label"] in {str(i) for i in range(len(LABELS))}
     assert abs(sum(out["probabilities"].values()) - 1.0) < 1e-12
     assert out["reasons"] and all(isinstance(w, str) for w in out["reasons"])
-
-
-def test_a_two_stage_model_that_never_saw_a_stance_is_refused() -> None:
-    recs, y = fnc_like()
-    keep = [i for i, label in enumerate(y) if label != 1]
-    with pytest.raises(ValueError, match="all three stances"):
-        FastPath(two_stage(FNC, [recs[i] for i in keep], y[keep]))

@@ -9,10 +9,12 @@ from moderation.errors import InputError
 from moderation.model.linear import build_pipeline
 from moderation.model.scorer import Scorer
 from tests.test_model_data import make_dataset, records_and_labels
+from training.train import DEFAULT_FEATURES
 
 
 @pytest.mark.parametrize("features", [{}, {"pair": True}, {"per_target_min": 1000}, {"shared_weight": 0.5},
-                                      {"semantic": 0.5}, {"semantic": 1.0, "word": False, "char": False}])
+                                      {"semantic": 0.5}, {"semantic": 1.0, "word": False, "char": False},
+                                      DEFAULT_FEATURES, {**DEFAULT_FEATURES, "per_target_min": 10}])
 def test_fast_path_equals_pipeline(features: dict) -> None:
     recs, y = records_and_labels(make_dataset(90))
     pipe = build_pipeline(features, C=0.5).fit(recs, y)
@@ -56,3 +58,15 @@ def test_malformed_records_are_input_errors(record: object, message: str) -> Non
     scorer = Scorer(build_pipeline({"char": False}, C=1.0).fit(recs, y))
     with pytest.raises(InputError, match=message):
         scorer.score(record)  # type: ignore[arg-type]
+
+
+def test_reason_words_are_the_comment_as_written_never_stems() -> None:
+    from moderation.model.features import readable
+
+    recs, y = records_and_labels(make_dataset(90))
+    scorer = Scorer(build_pipeline({}, C=1.0).fit(recs, y))
+    text = "Terrible mistakes, OPPOSING it and the terrible deals"
+    out = scorer.score({"text": text, "target": recs[0]["target"]})
+    assert out["reasons"] and all(w in text for w in out["reasons"])
+    assert readable("Does anyone know the ramen shops?", ["doe", "anyon", "know the", "ramen shop", "?"], 5) == \
+        ["anyone", "know the", "ramen shops"]

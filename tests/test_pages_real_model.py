@@ -8,6 +8,7 @@ from moderation.dataset import load_dataset
 from moderation.labelling.owntext import thread_own_texts
 from moderation.model.artifact import load_model
 from moderation.pages.highlight import reason_words, segments
+from moderation.verdict import Stance
 from tests.conftest import ROOT
 from training.train import train
 
@@ -21,7 +22,7 @@ def test_real_scorer_reasons_are_marked(tmp_path: Path) -> None:
     thread = ds.threads[0]
     text = own["kishida-nato-003"]  # "Japan, stay out of entanglements you have no business being in. ..."
     stance = scorer.score({"text": text, "target": thread.target, "title": thread.title, "body": thread.body})
-    words = reason_words({"stance": stance})
+    words = reason_words(Stance.from_json(stance))
     assert words and words == [w.lower() for w in stance["reasons"]]
     marked = [run["text"].lower() for seg in segments(text, [], words) for run in seg["runs"] if run["mark"]]
     assert marked, f"none of {words} marked in {text!r}"

@@ -8,6 +8,7 @@ import pytest
 
 from moderation.pages import labelling, queries
 from moderation.store import open_store
+from moderation.verdict import OffTopic, Scores, Stance, Verdict
 from tests.conftest import track_app
 from tests.pages_live import PASSWORD, make_app, seed_store
 
@@ -101,11 +102,14 @@ def test_overlap_decides_who_labels_what(store) -> None:  # noqa: ANN001
 class FakeTagger:
     """A stand-in for a tagger with a stance model: comment n is 'against' with confidence 0.4 + n/100."""
 
-    def tag(self, comment, thread, earlier, *, remember: bool = True) -> dict:  # noqa: ANN001
+    def tag(self, comment, thread, earlier, *, remember: bool = True) -> Verdict:  # noqa: ANN001
         top = 0.4 + int(comment.id[-3:]) / 100
         rest = (1 - top) / 2
-        return {"quotes": [], "stance": {"label": "against", "probabilities": {
-            "favor": rest, "against": top, "none": rest}, "words": [{"word": "nato", "weight": 1.5}]}}
+        return Verdict(comment.id, comment.thread_id, comment.text, OffTopic(0.1, "on topic"),
+                       stance=Stance("against", {"favor": rest, "against": top, "none": rest}, ("nato",)))
+
+    def thread_verdicts(self, thread, comments) -> list[Verdict]:  # noqa: ANN001
+        return [self.tag(c, thread, comments[:i]) for i, c in enumerate(comments)]
 
 
 def test_model_suggestion_uncertain_order_and_reason_words(db_url) -> None:  # noqa: ANN001
@@ -123,7 +127,24 @@ def test_model_suggestion_uncertain_order_and_reason_words(db_url) -> None:  # n
     store = open_store(db_url)
     store.save_scored(store.get_comment(f"{T}-002"), queue={
         "name": "needs-review", "priority": 0.5, "reasons": ["stance against at 0.42"], "scores": {}})
+    # The page shows the verdict stored with the item (what the API answered), not a fresh tagging of it.
+    stored = Verdict(f"{T}-003", T, "Japan, stay out of entanglements", OffTopic(0.9, "far from the article"),
+                     stance=Stance("favor", {"favor": 0.68, "against": 0.3, "none": 0.02}, ("entanglements",)))
+    for name, cid in (("needs-review", "003"), ("off-topic", "005")):
+        store.save_scored(store.get_comment(f"{T}-{cid}"), queue={
+            "name": name, "priority": 0.9, "reasons": ["why"], "scores": Scores.of(stored).to_json()})
     _login(client, "mod")
     queue = client.get("/queues/needs-review").text
-    assert "<mark>NATO</mark>" in queue and "model: against 42%" in queue
+    assert "<mark>entanglements</mark>" in queue and "model: favor 68%" in queue and "model: against 43%" not in queue
+    assert "<mark>NATO</mark>" in queue and "model: against 42%" in queue  # an item queued without a verdict
+    off = client.get("/queues/off-topic").text
+    assert "<mark>" not in off and "<option selected>off_topic</option>" in off
+    assert "<option selected>other</option>" in queue
     app.extensions["moderation"]["models"].close()
+
+
+@pytest.mark.parametrize("overlap", ["²", "٣", "x"])
+def test_overlap_must_be_ascii_digits(client, overlap: str) -> None:  # noqa: ANN001
+    token = _login(client, "lead")
+    response = client.post("/admin/settings", data={"overlap": overlap, "csrf_token": token})
+    assert response.status_code == 400 and "overlap must be a whole number" in response.text

@@ -48,6 +48,8 @@ def test_serve_starts_on_sqlite_default_with_seed_imported(tmp_path: Path) -> No
             proc.send_signal(signal.SIGTERM)
             _, err = proc.communicate(timeout=60)
     assert "imported kishida-nato: 58 comments" in err
+    assert f"moderation: listening on http://127.0.0.1:{port}/" in err
+    assert "  moderation users create NAME --role admin\n" in err
     assert (tmp_path / "moderation.db").exists()
     store = open_store(f"sqlite:///{tmp_path / 'moderation.db'}")
     assert store.counts()["comments"] == 58

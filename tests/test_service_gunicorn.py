@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,18 @@ pytestmark = pytest.mark.slow
 def fake_app() -> Any:
     """gunicorn's factory in the server process: the fake tagger, a fast model poll."""
     return make_app(os.environ["MODERATION_DATABASE_URL"], model_poll_seconds=0.5)
+
+
+def busy_app() -> Any:
+    """fake_app whose every request holds its worker 20 ms (so the workers, not the test's
+    client threads, set the pace), and whose second worker takes a second longer to start, as a model load can."""
+    try:
+        os.close(os.open(Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]) / "first-worker", os.O_CREAT | os.O_EXCL))
+    except FileExistsError:
+        time.sleep(1.0)
+    app = fake_app()
+    app.before_request(lambda: time.sleep(0.02))
+    return app
 
 
 def _free_port() -> int:
@@ -54,9 +67,9 @@ def call(port: int, method: str, path: str, body: Any = None, key: str | None = 
             conn.close()
 
 
-@pytest.fixture
-def server(db_url: str, tmp_path: Path) -> Iterator[dict[str, Any]]:
-    """gunicorn with 2 workers on a free loopback port, on a seeded store with model v1."""
+@contextmanager
+def running_server(db_url: str, tmp_path: Path, factory: str = "fake_app") -> Iterator[dict[str, Any]]:
+    """gunicorn with 2 workers on a free loopback port, serving tests.test_service_gunicorn.<factory>()."""
     store = open_store(db_url)
     seed(store)
     register_fake_model(store, tmp_path / "models", "v1")
@@ -64,12 +77,12 @@ def server(db_url: str, tmp_path: Path) -> Iterator[dict[str, Any]]:
     port = _free_port()
     env = {**os.environ, "MODERATION_DATABASE_URL": db_url, "PYTHONPATH": str(ROOT),
            "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics")}
-    code = ("from moderation.serving import run_gunicorn; from tests.test_service_gunicorn import fake_app; "
-            f"run_gunicorn(host='127.0.0.1', port={port}, workers=2, factory=fake_app)")
+    code = (f"from moderation.serving import run_gunicorn; from tests.test_service_gunicorn import {factory}; "
+            f"run_gunicorn(host='127.0.0.1', port={port}, workers=2, factory={factory})")
     log = tmp_path / "server.log"
     with open(log, "wb") as fh:
         proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=fh, stderr=fh)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90  # a loaded machine can take a while to start two workers
     while True:
         try:
             if call(port, "GET", "/readyz")[0] == 200:
@@ -78,13 +91,21 @@ def server(db_url: str, tmp_path: Path) -> Iterator[dict[str, Any]]:
             pass
         assert proc.poll() is None and time.monotonic() < deadline, log.read_text()[-2000:]
         time.sleep(0.2)
-    yield {"port": port, "key": key, "store": store, "proc": proc, "models": tmp_path / "models"}
+    yield {"port": port, "key": key, "store": store, "proc": proc, "models": tmp_path / "models",
+           "metrics": tmp_path / "metrics"}
     proc.send_signal(signal.SIGTERM)
     try:
         proc.wait(timeout=20)
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+
+
+@pytest.fixture
+def server(db_url: str, tmp_path: Path) -> Iterator[dict[str, Any]]:
+    """gunicorn with 2 workers on a free loopback port, on a seeded store with model v1."""
+    with running_server(db_url, tmp_path) as running:
+        yield running
 
 
 def _workers(master: int) -> list[int]:

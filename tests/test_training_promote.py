@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from moderation.dataset import Comment, Dataset, Thread, write_dataset
+from moderation.errors import ModelError
 from moderation.model.artifact import load_model
 from moderation.store import Store
 from tests.test_model_data import FILLER, WORDS, make_dataset
@@ -24,7 +25,7 @@ OTHER_WORDS = {
     "against": ["awful", "reject", "never", "refuse", "#NoDeal", "dreadful", "foolish move", "disaster"],
     "none": ["garden", "recipe", "holiday", "parking", "cinema", "concert", "bicycle", "weekend"],
 }
-FAST = {"grid": (1.0,), "n_splits": 3, "features": {"semantic": 0.0}}
+FAST = {"grid": (1.0,), "n_splits": 3, "features": {"pair": False, "claim_semantic": 0.0}}
 
 
 def generated(prefix: str, n: int, seed: int, words: dict[str, list[str]], noise: int) -> Dataset:
@@ -41,6 +42,12 @@ def generated(prefix: str, n: int, seed: int, words: dict[str, list[str]], noise
         comments.append(Comment(id=f"{prefix}{i}", thread_id=threads[(i // 3) % 3].id, text=" ".join(text),
                                 stance=stance, off_topic=stance == "none" and i % 2 == 0))
     return Dataset(threads, comments)
+
+
+@pytest.fixture(autouse=True)
+def _model_dir(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The model folder holds this module's shared models and each test's own: the session's temp root."""
+    monkeypatch.setenv("MODERATION_MODEL_DIR", str(tmp_path_factory.getbasetemp()))
 
 
 @pytest.fixture(scope="module")
@@ -155,8 +162,45 @@ def test_a_current_model_that_cannot_be_loaded_is_replaced(store: Store, models:
     assert store.current_model()["version"] == models["new"]["manifest"]["version"]
 
 
+def test_a_model_outside_the_model_folder_is_not_registered(store: Store, models: dict[str, Any],
+                                                            monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("MODERATION_MODEL_DIR", str(tmp_path / "models"))
+    with pytest.raises(ModelError, match="outside MODERATION_MODEL_DIR"):
+        promote(store, models["current"])
+    assert store.list_models() == []
+
+
 def test_train_from_the_store(store: Store, tmp_path: Path) -> None:
     store.import_dataset(make_dataset(45))
     result = train([], tmp_path / "m", store=store, **FAST)
     assert result["manifest"]["sources"] == ["store"]
     assert sum(result["manifest"]["label_counts"]["stance"].values()) == 45
+
+
+def test_promote_refuses_a_model_no_better_than_the_majority_class(store: Store, tmp_path: Path) -> None:
+    flat = Dataset([Thread(id="t", title="A claim")],
+                   [Comment(id=f"c{i}", thread_id="t", text="I read the article today", stance=s)
+                    for i, s in enumerate(["against"] * 14 + ["favor"] * 4 + ["none"] * 4)])
+    write_dataset(flat, tmp_path / "flat")
+    result = train([tmp_path / "flat"], tmp_path / "m", **FAST)
+    assert result["manifest"]["cv"]["stance"]["no_better_than_majority"] is True
+    outcome = promote(store, result)
+    assert outcome["promoted"] is False and outcome["refused"] is True
+    assert outcome["reason"].startswith("refused: not registered") and "always 'against'" in outcome["reason"]
+    assert store.current_model() is None and not _in_store(store, result["manifest"]["version"])
+
+
+def test_cli_promote_refuses_and_exits_1(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    import training.commands as commands
+
+    flat = Dataset([Thread(id="t", title="A claim")],
+                   [Comment(id=f"c{i}", thread_id="t", text="same words", stance=s)
+                    for i, s in enumerate(["favor"] * 12 + ["against"] * 4)])
+    write_dataset(flat, tmp_path / "flat")
+    monkeypatch.setattr(commands, "_open_store", lambda: store)
+    result = CliRunner().invoke(commands.train, ["--data", str(tmp_path / "flat"), "--out", str(tmp_path / "m"),
+                                                 "--promote"])
+    assert result.exit_code == 1
+    assert "refused: not registered" in result.stderr and store.current_model() is None

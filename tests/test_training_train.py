@@ -16,9 +16,10 @@ from tests.test_model_data import make_dataset
 from training.commands import evaluate as evaluate_cmd
 from training.commands import train as train_cmd
 from training.evaluate import evaluate, f_avg
-from training.train import train
+from training.train import Phases, train
 
 SEED_LABELS = Path(__file__).resolve().parents[1] / "labels" / "kishida-nato"
+FAST = {"pair": False, "claim_semantic": 0.0}
 
 
 @pytest.fixture
@@ -43,18 +44,74 @@ def test_train_writes_model_report_and_is_deterministic(data: Path, tmp_path: Pa
     assert a["metrics"] == b["metrics"]
     manifest = a["manifest"]
     assert manifest["label_counts"]["stance"] == {"against": 30, "favor": 30, "none": 30}
-    assert manifest["cv"]["stance"]["grouped_by"] == "thread"
-    assert set(manifest["cv"]["stance"]["f_avg_by_C"]) == {"0.3", "1.0"}
-    by_weight = manifest["cv"]["stance"]["f_avg_by_semantic_and_C"]
-    assert set(by_weight) == {"0.0", "0.5", "1.0"} and all(set(s) == {"0.3", "1.0"} for s in by_weight.values())
-    chosen = manifest["parameters"]["stance_semantic"]
-    assert max(by_weight[str(chosen)].values()) == max(max(s.values()) for s in by_weight.values())
-    steps = [n for n, _ in load_model(tmp_path / "a").stance.named_steps["features"].features_.transformer_list]
-    assert ("semantic" in steps) == (chosen > 0)
+    cv = manifest["cv"]["stance"]
+    assert set(cv["f_avg_by_setting"]) == {f"C={c} {w}" for c in (0.3, 1.0) for w in ("balanced", "unweighted")}
+    assert cv["setting"] == max(cv["f_avg_by_setting"], key=cv["f_avg_by_setting"].get)
+    assert "f_avg" in cv["across_threads"] and "f_avg" in cv["within_threads"]
+    assert cv["no_better_than_majority"] is False and manifest["warnings"] == []
     assert manifest["off_topic_model"] is True
     assert "<svg" in (tmp_path / "a" / "report.html").read_text()
     assert "brier" in json.loads((tmp_path / "a" / "report.json").read_text())["metrics"]["stance"]["calibration"]
     assert load_model(tmp_path / "a").score({"text": "oppose, terrible"})["label"] in {"favor", "against", "none"}
+
+
+def _threads(tmp_path: Path, n_threads: int, per_thread: int) -> Path:
+    words = {"favor": "great support yes", "against": "awful oppose no", "none": "weather lunch today"}
+    stances = ("favor", "against", "none")
+    ds = Dataset([Thread(id=f"t{k}", title=f"Claim {k}") for k in range(n_threads)],
+                 [Comment(id=f"c{k}-{i}", thread_id=f"t{k}", text=f"{words[stances[i % 3]]} {k} {i}",
+                          stance=stances[i % 3]) for k in range(n_threads) for i in range(per_thread)])
+    write_dataset(ds, tmp_path / f"d{n_threads}")
+    return tmp_path / f"d{n_threads}"
+
+
+@pytest.mark.parametrize(("n_threads", "per_thread", "chosen"), [(6, 9, "across_threads"), (1, 60, "within_threads"),
+                                                                 (3, 40, "within_threads")])
+def test_the_report_says_which_protocol_chose_and_why(tmp_path: Path, n_threads: int, per_thread: int,
+                                                      chosen: str) -> None:
+    manifest = train([_threads(tmp_path, n_threads, per_thread)], tmp_path / "m", grid=(1.0,), n_splits=3,
+                     features=FAST)["manifest"]
+    cv = manifest["cv"]["stance"]
+    assert cv["chosen_by"] == chosen and cv["why"].startswith(chosen.replace("_", " "))
+    assert "f_avg" in cv[chosen]
+    other = cv["within_threads" if chosen == "across_threads" else "across_threads"]
+    assert ("f_avg" in other) == (n_threads >= 3)
+
+
+def _majority_only(tmp_path: Path) -> Path:
+    """Every comment says the same words: no model can do better than the majority label."""
+    stances = ["against"] * 14 + ["favor"] * 4 + ["none"] * 4
+    ds = Dataset([Thread(id="t", title="A claim")],
+                 [Comment(id=f"c{i}", thread_id="t", text="I read the article today", stance=s)
+                  for i, s in enumerate(stances)])
+    write_dataset(ds, tmp_path / "flat")
+    return tmp_path / "flat"
+
+
+def test_a_model_no_better_than_the_majority_class_is_a_loud_warning(tmp_path: Path) -> None:
+    notes: list[str] = []
+
+    class Notes(Phases):
+        def note(self, line: str) -> None:
+            notes.append(line)
+
+    result = train([_majority_only(tmp_path)], tmp_path / "m", n_splits=3, features=FAST, phases=Notes())
+    manifest = json.loads((tmp_path / "m" / "model.json").read_text())
+    assert manifest["cv"]["stance"]["no_better_than_majority"] is True
+    assert manifest["warnings"] == ["stance: no better than the majority class"]
+    assert manifest["cv"]["stance"]["majority"]["label"] == "against"
+    assert any(n.startswith("WARNING: the chosen stance model is no better than the majority class") for n in notes)
+    assert result["manifest"]["warnings"] == manifest["warnings"]
+
+
+def test_cli_train_prints_the_warning_and_each_skipped_part(tmp_path: Path) -> None:
+    result = CliRunner().invoke(_cli(), ["train", "--data", str(_majority_only(tmp_path)), "--out",
+                                         str(tmp_path / "m")])
+    assert result.exit_code == 0, result.output
+    assert "WARNING: the chosen stance model is no better than the majority class" in result.stderr
+    assert "off-topic model: skipped, only 0 off-topic and 0 on-topic labels (need 5 of each)" in result.stderr
+    assert "stance cross-validation across threads: skipped, only 1 labelled thread(s), need 3" in result.stderr
+    assert "trained in " in result.stderr and "peak memory" in result.stderr
 
 
 def test_evaluate_reports_every_metric(data: Path, tmp_path: Path) -> None:

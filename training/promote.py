@@ -7,8 +7,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+from moderation import settings
 from moderation.errors import ModerationError
-from moderation.model.artifact import load_model
+from moderation.model.artifact import load_registered
+from moderation.model.trust import inside_model_dir
 from training.data import record_key
 from training.evaluate import f_avg
 from training.train import TRAINED_IDS
@@ -83,6 +85,15 @@ def promote(store: Any, trained: dict[str, Any]) -> dict[str, Any]:
     """
     manifest = trained["manifest"]
     held = trained["heldout"]
+    model_dir = settings.get("model_dir")
+    inside_model_dir(trained["path"], model_dir)  # the service would refuse it: do not register it
+    stance_cv = (manifest.get("cv") or {}).get("stance") or {}
+    if stance_cv.get("no_better_than_majority"):
+        chosen = stance_cv.get(stance_cv.get("chosen_by", ""), {})
+        return {"promoted": False, "refused": True,
+                "reason": f"refused: not registered, its cross-validated stance F_avg {chosen.get('f_avg')} is no "
+                          f"better than always '{stance_cv['majority']['label']}' "
+                          f"({stance_cv['majority']['f_avg']})"}
     store.register_model(manifest["version"], trained["path"], manifest)
     current = store.current_model()
     if current is None:
@@ -91,7 +102,7 @@ def promote(store: Any, trained: dict[str, Any]) -> dict[str, Any]:
         return {"promoted": True, "reason": f"no current model; promoted with held-out F_avg {new:.2f} "
                                             f"(out-of-fold on {len(held['y'])} comments)"}
     try:
-        old_model = load_model(current["path"], expected_sha256=(current.get("manifest") or {}).get("sha256"))
+        old_model = load_registered(current, model_dir)
     except ModerationError as exc:
         store.promote_model(manifest["version"])
         new = f_avg(held["y"], held["oof_pred"])

@@ -1,4 +1,11 @@
-"""The trainer: pick C by grouped cross-validation, fit stance and off-topic models, write the model folder."""
+"""The trainer: choose the stance settings by cross-validation, fit stance (and off-topic), write the model folder.
+
+The cross-validation protocol that chooses is said in the manifest and the report with its reason: across
+threads when most labelled comments are in threads too small for weights of their own (the model judges them,
+as it will a new article's, by the shared weights), within threads otherwise; the other protocol is reported at
+the chosen setting. A chosen setting no better than predicting the majority class is a loud warning, written to
+the manifest, and ``--promote`` refuses such a model.
+"""
 
 from __future__ import annotations
 
@@ -7,82 +14,99 @@ import hashlib
 import json
 import os
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.base import clone
-from sklearn.model_selection import StratifiedGroupKFold
 
 from moderation.dataset import Dataset, load_dataset
 from moderation.errors import UnprocessableError
 from moderation.model.artifact import save_model
 from moderation.model.linear import build_pipeline
-from training.data import Examples, check_labels, cv_groups, data_hash, examples_from, record_key
-from training.evaluate import f_avg, off_topic_metrics, stance_metrics
+from training.cv import C_GRID, CLASS_WEIGHTS, cross_validate, majority_score, setting_name
+from training.data import Examples, check_labels, data_hash, examples_from, near_duplicate_groups, record_key
+from training.evaluate import f_avg, stance_metrics
+from training.off_topic import fit_off_topic, skip_reason
+from training.offtopic_model import site_off_topic
 from training.report import write_report
 
-C_GRID = (0.1, 0.3, 1.0)
-SEMANTIC_GRID = (0.0, 0.5, 1.0)  # weights of the static sentence vectors (0: n-grams only), chosen with C
-MIN_OFF_TOPIC = 5  # fewer off-topic examples than this: no off-topic model (said in the report)
+# Word and character n-grams of the comment (the words shared by every claim, plus per-target copies of the
+# word n-grams for claims with enough labels), the comment against its claim (similarity, cue words near the
+# claim's terms, hashed claim x cue cross terms) and the sentence vectors of comment and claim combined.
+DEFAULT_FEATURES: dict[str, Any] = {
+    "word_ngrams": (1, 2), "word_min_df": 2, "char_ngrams": (2, 5), "char_limit": 600, "pair": True,
+    "pair_article": False, "pair_params": {"terms": ("x", "c", "t"), "hash_bits": 18}, "claim_semantic": 1.0,
+    "blocks": ("word",), "per_target_min": 30,
+}
+MIN_THREADS = 3  # labelled threads needed for the across-thread protocol
 TRAINED_IDS = "trained_ids.json"  # in the model folder: the comments the stance model was trained on
-Progress = Callable[[int, int], None]
 
 
-def _folds(y: np.ndarray, groups: np.ndarray, n_splits: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    smallest = int(np.unique(y, return_counts=True)[1].min())
-    k = max(2, min(n_splits, smallest, len(np.unique(groups))))
-    return list(StratifiedGroupKFold(k, shuffle=True, random_state=seed).split(np.zeros(len(y)), y, groups))
+class Phases:
+    """Progress of a training run: a phase with a length, its steps, and one line per skipped part."""
+
+    def start(self, label: str, total: int) -> None:
+        """A new phase of ``total`` steps."""
+
+    def tick(self) -> None:
+        """One step of the current phase done."""
+
+    def note(self, line: str) -> None:
+        """A line to show the user (a skipped part, a warning)."""
 
 
-def cross_validate(records: list[dict], y: np.ndarray, groups: np.ndarray, *, features: dict, grid: Sequence[float],
-                   seed: int, n_splits: int = 5, score: Callable[[Any, Any], float],
-                   tick: Callable[[], None] = lambda: None) -> dict[str, Any]:
-    """Out-of-fold probabilities for every C (features fitted once per fold); the best C by `score`."""
-    base = build_pipeline(features, C=grid[0], seed=seed)
-    folds = _folds(y, groups, n_splits, seed)
-    classes = np.unique(y)
-    oof = {c: np.zeros((len(y), len(classes))) for c in grid}
-    for train, test in folds:
-        feats = clone(base.named_steps["features"]).fit([records[i] for i in train])
-        Xa, Xb = feats.transform([records[i] for i in train]), feats.transform([records[i] for i in test])
-        for c in grid:
-            clf = clone(base.named_steps["clf"]).set_params(C=c)
-            clf.fit(Xa, y[train], groups=groups[train])
-            cols = np.searchsorted(classes, clf.classes_)  # a fold may lack a class: its column stays 0
-            oof[c][np.ix_(test, cols)] = clf.predict_proba(Xb)
-            tick()
-    scores = {c: score(y, classes[oof[c].argmax(axis=1)]) for c in grid}
-    best = max(grid, key=lambda c: (scores[c], -c))  # ties: the stronger regularisation
-    return {"best_C": best, "scores": {str(c): round(s, 4) for c, s in scores.items()}, "folds": len(folds),
-            "oof": oof[best], "classes": classes}
+def choose_protocol(ex: Examples, rows: list[int], per_target_min: int) -> tuple[str, str]:
+    """'across_threads' or 'within_threads', and why."""
+    counts = Counter(ex.threads[i] for i in rows)
+    in_blocks = sum(n for n in counts.values() if n >= per_target_min) / len(rows)
+    if len(counts) < MIN_THREADS:
+        return "within_threads", f"only {len(counts)} labelled thread(s): across-thread folds need {MIN_THREADS}"
+    if in_blocks < 0.5:
+        return "across_threads", (f"{len(counts)} labelled threads and {100 * (1 - in_blocks):.0f}% of the labels "
+                                  f"in threads with fewer than {per_target_min}: the model judges those, as it "
+                                  f"will judge a new thread, by its shared weights")
+    return "within_threads", (f"{100 * in_blocks:.0f}% of the labels are in threads with {per_target_min} or more, "
+                              f"which get weights of their own: the model mostly judges threads it knows")
 
 
-def _rows(labels: list[Any]) -> list[int]:
-    return [i for i, v in enumerate(labels) if v is not None]
-
-
-def fit_task(ex: Examples, labels: list[Any], *, features: dict, grid: Sequence[float], seed: int, group_by: str,
-             n_splits: int, score: Callable[[Any, Any], float], tick: Callable[[], None]) -> dict[str, Any]:
-    """Cross-validate C and the semantic weight (unless ``features`` fixes it), then fit on all the task's rows."""
-    rows = _rows(labels)
+def fit_stance(ex: Examples, *, features: dict, grid: Sequence[float], seed: int, n_splits: int,
+               phases: Phases) -> dict[str, Any]:
+    """Both CV protocols, the chosen settings, the majority-class check, and the model fitted on every label."""
+    rows = [i for i, v in enumerate(ex.stance) if v is not None]
     records = [ex.records[i] for i in rows]
-    y = np.asarray([labels[i] for i in rows])
-    groups, grouped_by = cv_groups(ex, rows, group_by, n_splits)
-    weights = semantic_weights(features)
-    runs = {w: cross_validate(records, y, groups, features={**features, "semantic": w}, grid=grid, seed=seed,
-                              n_splits=n_splits, score=score, tick=tick) for w in weights}
-    weight = max(weights, key=lambda w: (max(runs[w]["scores"].values()), -w))  # ties: fewer features
-    cv = {**runs[weight], "semantic": weight, "scores_by_semantic": {str(w): runs[w]["scores"] for w in weights}}
-    model = build_pipeline({**features, "semantic": weight}, C=cv["best_C"], seed=seed)
-    model.fit(records, y, clf__groups=groups)
-    return {"model": model, "cv": cv, "rows": rows, "y": y, "grouped_by": grouped_by}
-
-
-def semantic_weights(features: dict) -> list[float]:
-    """The sentence-vector weights to cross-validate: the one ``features`` fixes, else SEMANTIC_GRID."""
-    return [features["semantic"]] if "semantic" in features else list(SEMANTIC_GRID)
+    y = np.asarray([ex.stance[i] for i in rows])
+    where = {ex.ids[i]: k for k, i in enumerate(rows)}
+    links = [(k, where[ex.duplicate_of[i]]) for k, i in enumerate(rows) if ex.duplicate_of[i] in where]
+    groups = {"across_threads": np.array([ex.threads[i] for i in rows]),
+              "within_threads": near_duplicate_groups([r["text"] for r in records], links)}
+    chosen, why = choose_protocol(ex, rows, int(features.get("per_target_min", 30)))
+    settings = [(c, w) for c in grid for w in CLASS_WEIGHTS]
+    label = f"stance: cross-validating {len(settings)} settings ({chosen.replace('_', ' ')})"
+    cv = cross_validate(records, y, groups[chosen], features=features, settings=settings, seed=seed,
+                        n_splits=n_splits, score=f_avg, start=lambda n: phases.start(label, n), tick=phases.tick)
+    report = {"chosen_by": chosen, "why": chosen.replace("_", " ") + ": " + why, "setting": setting_name(cv["best"]),
+              "f_avg_by_setting": cv["scores"], chosen: {"f_avg": cv["scores"][setting_name(cv["best"])],
+                                                         "folds": cv["folds"], "rows": len(cv["rows"])}}
+    other = "within_threads" if chosen == "across_threads" else "across_threads"
+    if other == "within_threads" or len(set(groups[other])) >= MIN_THREADS:
+        label = f"stance: cross-validating the chosen setting {other.replace('_', ' ')}"
+        alt = cross_validate(records, y, groups[other], features=features, settings=[cv["best"]], seed=seed,
+                             n_splits=n_splits, score=f_avg, start=lambda n: phases.start(label, n),
+                             tick=phases.tick)
+        report[other] = {"f_avg": alt["scores"][setting_name(cv["best"])], "folds": alt["folds"],
+                         "rows": len(alt["rows"])}
+    else:
+        report[other] = {"skipped": f"only {len(set(groups[other]))} labelled thread(s), need {MIN_THREADS}"}
+        phases.note(f"stance cross-validation across threads: skipped, {report[other]['skipped']}")
+    label, majority = majority_score(cv["y"], f_avg)
+    best = cv["scores"][setting_name(cv["best"])]
+    report["majority"] = {"label": label, "f_avg": round(majority, 2)}
+    report["no_better_than_majority"] = bool(best <= round(majority, 2))  # both as reported, to 0.01
+    phases.start("stance: fitting on every label", 1)
+    model = build_pipeline(features, C=cv["best"][0], class_weight=cv["best"][1], seed=seed).fit(records, y)
+    phases.tick()
+    return {"model": model, "cv": cv, "report": report, "rows": rows, "y": y}
 
 
 def trained_ids_payload(ids: list[str], records: list[dict[str, str]]) -> bytes:
@@ -111,67 +135,74 @@ def load_examples(data: Sequence[str | Path], store: Any = None) -> tuple[Exampl
 
 
 def train(data: Sequence[str | Path], out: str | Path, *, seed: int = 0, store: Any = None,
-          features: dict | None = None, grid: Sequence[float] = C_GRID, group_by: str = "thread",
-          n_splits: int = 5, progress: Progress | None = None) -> dict[str, Any]:
-    """Train stance (+ off-topic) models from datasets/store, write the model folder and its report."""
+          features: dict | None = None, grid: Sequence[float] = C_GRID, n_splits: int = 5,
+          phases: Phases | None = None) -> dict[str, Any]:
+    """Train stance (+ off-topic) models from datasets/store, write the model folder and its report.
+
+    BLAS runs on one thread: L-BFGS's many small vector operations are 30x slower when its threads contend
+    with other processes for the cores (measured on this 2-core machine under load).
+    """
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _train(data, out, seed=seed, store=store, features=features, grid=grid, n_splits=n_splits,
+                      phases=phases or Phases())
+
+
+def _train(data: Sequence[str | Path], out: str | Path, *, seed: int, store: Any, features: dict | None,
+           grid: Sequence[float], n_splits: int, phases: Phases) -> dict[str, Any]:
+    phases.start("reading the data", 1)
     ex, sources = load_examples(data, store)
-    stance = [s for s in ex.stance if s is not None]
-    check_labels(stance, "stance")
-    off = [o for o in ex.off_topic if o is not None]
-    with_off = len(set(off)) == 2 and min(Counter(off).values()) >= MIN_OFF_TOPIC
-    features = dict(features or {})
-    total = len(grid) * n_splits * len(semantic_weights(features)) * (2 if with_off else 1)
-    done = [0]
-
-    def tick() -> None:
-        done[0] += 1
-        if progress:
-            progress(min(done[0], total), total)
-
-    st = fit_task(ex, ex.stance, features=features, grid=grid, seed=seed, group_by=group_by, n_splits=n_splits,
-                  score=f_avg, tick=tick)
-    classes = [str(c) for c in st["cv"]["classes"]]
-    y_st = [str(v) for v in st["y"]]
-    metrics: dict[str, Any] = {"stance": stance_metrics(y_st, [classes[k] for k in st["cv"]["oof"].argmax(axis=1)],
-                                                        st["cv"]["oof"], classes)}
+    phases.tick()
+    check_labels([s for s in ex.stance if s is not None], "stance")
+    features = {**DEFAULT_FEATURES, **(features or {})}
+    st = fit_stance(ex, features=features, grid=grid, seed=seed, n_splits=n_splits, phases=phases)
+    cv, classes = st["cv"], [str(c) for c in st["cv"]["classes"]]
+    y_cv = [str(v) for v in cv["y"]]
+    oof_pred = [classes[k] for k in cv["oof"].argmax(axis=1)]
+    metrics: dict[str, Any] = {"stance": stance_metrics(y_cv, oof_pred, cv["oof"], classes)}
+    if st["report"]["no_better_than_majority"]:
+        phases.note(f"WARNING: the chosen stance model is no better than the majority class: cross-validated "
+                    f"F_avg {st['report'][st['report']['chosen_by']]['f_avg']:.2f} vs "
+                    f"{st['report']['majority']['f_avg']:.2f} for always '{st['report']['majority']['label']}'"
+                    f" ({st['report']['chosen_by'].replace('_', ' ')}); --promote will refuse it")
+    off_skip = skip_reason(ex)
     ot = None
-    if with_off:
-        ot = fit_task(ex, ex.off_topic, features=features, grid=grid, seed=seed, group_by=group_by,
-                      n_splits=n_splits, score=lambda a, b: float(np.mean(a == b)), tick=tick)
-        p_off = ot["cv"]["oof"][:, 1]
-        metrics["off_topic"] = off_topic_metrics([bool(v) for v in ot["y"]], [bool(p >= 0.5) for p in p_off], p_off)
-    if progress:
-        progress(total, total)
+    if off_skip is None:
+        ot = fit_off_topic(ex, features=features, seed=seed, n_splits=n_splits, phases=phases)
+        metrics["off_topic"] = ot["metrics"]
+    else:
+        phases.note(f"off-topic model: skipped, {off_skip}")
     dhash = data_hash(ex)
-    params = {"features": features, "seed": seed, "grid": list(grid), "group_by": group_by, "n_splits": n_splits,
-              "stance_C": st["cv"]["best_C"], "off_topic_C": ot["cv"]["best_C"] if ot else None,
-              "stance_semantic": st["cv"]["semantic"], "off_topic_semantic": ot["cv"]["semantic"] if ot else None}
-    phash = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()
-    ids = [ex.ids[i] for i in st["rows"]]
-    records = [ex.records[i] for i in st["rows"]]
-    trained_ids = trained_ids_payload(ids, records)
+    params = {"features": features, "seed": seed, "grid": list(grid), "n_splits": n_splits,
+              "stance_C": cv["best"][0], "stance_class_weight": cv["best"][1],
+              "off_topic_C": ot["C"] if ot else None}
+    phash = hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode()).hexdigest()
+    ids = [ex.ids[st["rows"][i]] for i in cv["rows"]]
+    records = [ex.records[st["rows"][i]] for i in cv["rows"]]
+    trained_ids = trained_ids_payload([ex.ids[i] for i in st["rows"]], [ex.records[i] for i in st["rows"]])
     created = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    warnings = ["stance: no better than the majority class"] if st["report"]["no_better_than_majority"] else []
     manifest = {
         "version": f"{created:%Y%m%dT%H%M%SZ}-{dhash[:8]}-{phash[:6]}",
         "created": created.isoformat(), "training_data_hash": dhash, "sources": sources,
-        "label_counts": {"stance": dict(sorted(Counter(y_st).items())),
-                         "off_topic": {str(k): v for k, v in sorted(Counter(off).items())}},
-        "parameters": params,
-        "cv": {"stance": {"grouped_by": st["grouped_by"], "folds": st["cv"]["folds"], "f_avg_by_C": st["cv"]["scores"],
-                          "f_avg_by_semantic_and_C": st["cv"]["scores_by_semantic"]},
-               "off_topic": ({"grouped_by": ot["grouped_by"], "folds": ot["cv"]["folds"],
-                              "accuracy_by_C": ot["cv"]["scores"],
-                              "accuracy_by_semantic_and_C": ot["cv"]["scores_by_semantic"]} if ot else
-                             {"skipped": f"needs both kinds with >= {MIN_OFF_TOPIC} each; got {dict(Counter(off))}"})},
+        "label_counts": {"stance": dict(sorted(Counter(str(v) for v in st["y"]).items())),
+                         "off_topic": {str(k): v for k, v in sorted(Counter(o for o in ex.off_topic
+                                                                            if o is not None).items())}},
+        "parameters": params, "warnings": warnings,
+        "cv": {"stance": st["report"], "off_topic": ot["cv"] if ot else {"skipped": off_skip}},
         "metrics": {"stance": {k: metrics["stance"][k] for k in ("f_avg", "macro_f1", "accuracy")},
                     **({"off_topic": metrics["off_topic"]} if ot else {})},
-        "stance_trained_ids": {"file": TRAINED_IDS, "count": len(ids),
+        "stance_trained_ids": {"file": TRAINED_IDS, "count": len(st["rows"]),
                                "sha256": hashlib.sha256(trained_ids).hexdigest()},
     }
+    if ot:  # the off-topic model the tagger uses: the default refined on these labels (issue 13)
+        manifest.update(site_off_topic(data, store, manifest["version"]))
+    phases.start("writing the model", 1)
     _write_trained_ids(Path(out), trained_ids)
     manifest = save_model(out, st["model"], ot["model"] if ot else None, manifest)
     write_report(out, manifest, metrics)
+    phases.tick()
     # The comments and their out-of-fold stance predictions: what --promote compares models on.
     return {"manifest": manifest, "metrics": metrics, "path": str(Path(out)),
-            "heldout": {"ids": ids, "records": records, "y": y_st,
-                        "oof_pred": [classes[k] for k in st["cv"]["oof"].argmax(axis=1)]}}
+            "heldout": {"ids": ids, "records": records, "y": y_cv, "oof_pred": oof_pred}}

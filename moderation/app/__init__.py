@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask
 
 from moderation import pages
-from moderation.app import errors, ops, resources
+from moderation.app import errors, headers, ops, resources
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -19,6 +19,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = app.config["MODERATION"]["max_body_bytes"]
     app.json.sort_keys = False
     errors.init_app(app)
+    headers.init_app(app)
     ops.init_app(app)
 
     from moderation.app import api, coral

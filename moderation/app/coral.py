@@ -5,6 +5,13 @@ Coral (coralproject/talk, services/comments/pipeline/phases/external.ts) POSTs
 (older releases: `tenant: {id, domain}`), serialised with two-space indentation and signed in the
 `X-Coral-Signature` header as `sha256=<hex HMAC-SHA256 of the raw body>` per active secret, comma-separated.
 It accepts `{status?, actions?: [{actionType: "FLAG", reason}], tags?}`; `{}` means no opinion.
+
+Replays: the signature covers the body only (no timestamp, no nonce; `now` only filters expired secrets), and the
+body carries no comment id, so a captured request stays valid forever and no time window can be checked. A NEW
+request is therefore idempotent instead: its comment id is the sha256 of the signed body, and the answer given is
+stored with the comment (meta key `coral:<id>`, same transaction); the same body again stores nothing and gets
+that answer back. (A byte-identical body can only come from the same author, story, parent and text, which
+Coral's own repeat-post phase handles before external phases run.)
 """
 
 from __future__ import annotations
@@ -12,16 +19,16 @@ from __future__ import annotations
 import hashlib
 import hmac
 import html
+import json
 import re
-import uuid
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from moderation.app.resources import get_engine, get_store, get_thread_cache, setting
+from moderation.app.resources import get_engine, get_store, setting
 from moderation.app.routing import make_policy
-from moderation.app.scoring import score_items
-from moderation.app.validation import Options, ScoreItem, json_body
+from moderation.app.scoring import Scored, score_items
+from moderation.app.validation import Options, ScoreItem, check_text, json_body
 from moderation.dataset import Comment
 from moderation.errors import AuthError, InputError, NotFoundError, TooLargeError, UnavailableError
 
@@ -46,8 +53,13 @@ def _secrets() -> list[str]:
     return [s.strip() for s in str(setting("coral_signing_secrets") or "").split(",") if s.strip()]
 
 
-def parse_request(body: dict[str, Any]) -> tuple[str, Comment, str]:
-    """The action, the comment (HTML stripped) and its story id from Coral's request."""
+def comment_id_of(raw: bytes) -> str:
+    """The comment id of a Coral request: the same signed body is the same comment."""
+    return "coral-" + hashlib.sha256(raw).hexdigest()[:32]
+
+
+def parse_request(body: dict[str, Any], comment_id: str) -> tuple[str, Comment, str]:
+    """The action, the comment (HTML stripped, under comment_id) and its story id from Coral's request."""
     comment = body.get("comment")
     story = body.get("story")
     if not isinstance(comment, dict) or not isinstance(comment.get("body"), str):
@@ -57,28 +69,30 @@ def parse_request(body: dict[str, Any]) -> tuple[str, Comment, str]:
     text = html.unescape(_TAG.sub(" ", comment["body"])).replace("\x00", "").strip()
     if len(text) > setting("max_comment_chars"):
         raise TooLargeError("comment.body is over the comment length limit", field="comment.body")
+    check_text(text, "comment.body")
     author = body.get("author") if isinstance(body.get("author"), dict) else {}
     parent = comment.get("parentID")
-    if any("\x00" in v for v in (story["id"], author.get("id"), parent) if isinstance(v, str)):
-        raise InputError("ids must not contain NUL characters", field="story.id")
+    for field, value in (("story.id", story["id"]), ("author.id", author.get("id")), ("comment.parentID", parent)):
+        if isinstance(value, str):
+            check_text(value, field)
     return (str(body.get("action") or "NEW"),
-            Comment(id="coral-" + uuid.uuid4().hex, thread_id=story["id"], text=text,
+            Comment(id=comment_id, thread_id=story["id"], text=text,
                     author=str(author.get("id")) if author.get("id") else None,
                     parent_id=parent if isinstance(parent, str) else None),
             story["id"])
 
 
-def coral_answer(result: dict[str, Any], reject_off_topic: float) -> dict[str, Any]:
+def coral_answer(result: Scored, model_version: str | None, reject_off_topic: float) -> dict[str, Any]:
     """Our queue decision in Coral's terms: withhold duplicates and off-topic comments for review."""
-    queue = result["queue"]
+    queue = result.route
     answer: dict[str, Any] = {"actions": [], "tags": [],
-                              "metadata": {"moderation": {"queue": queue["name"], "reasons": queue["reasons"],
-                                                          "model_version": result["model_version"]}}}
-    if queue["name"] == "duplicate":
+                              "metadata": {"moderation": {"queue": queue.queue, "reasons": list(queue.reasons),
+                                                          "model_version": model_version}}}
+    if queue.queue == "duplicate":
         answer["status"] = "SYSTEM_WITHHELD"
         answer["actions"].append({"actionType": "FLAG", "reason": "COMMENT_DETECTED_SPAM"})
-    elif queue["name"] == "off-topic":
-        p_off = (result.get("off_topic") or {}).get("probability") or 0.0
+    elif queue.queue == "off-topic":
+        p_off = result.verdict.off_topic.probability
         answer["status"] = "REJECTED" if 0 < reject_off_topic <= p_off else "SYSTEM_WITHHELD"
     return answer
 
@@ -88,23 +102,35 @@ def moderate() -> dict[str, Any]:
     secrets = _secrets()
     if not secrets:
         raise UnavailableError("the Coral adapter is not configured (MODERATION_CORAL_SIGNING_SECRETS)")
-    if not verify_signature(request.headers.get(SIGNATURE_HEADER, ""), request.get_data(cache=True), secrets):
+    raw = request.get_data(cache=True)
+    if not verify_signature(request.headers.get(SIGNATURE_HEADER, ""), raw, secrets):
         raise AuthError(f"missing or wrong {SIGNATURE_HEADER}")
-    action, comment, story_id = parse_request(json_body())
+    action, comment, story_id = parse_request(json_body(), comment_id_of(raw))
     if not comment.text:
         return {}
     store = get_store()
+    answered = store.get_meta(_answer_key(comment.id)) if action == "NEW" else None
+    if answered is not None:  # a replay (or Coral retrying): nothing stored again, the same answer
+        return json.loads(answered)
+    engine = get_engine()
     try:
-        get_thread_cache().thread(store, story_id)
+        engine.tagger.workspaces.thread(store, story_id)
     except NotFoundError:
         return {}
-    engine = get_engine()
     from flask import current_app
 
     policy = make_policy(current_app.config["MODERATION"], engine.manifest)
-    result = score_items(store, engine, policy, [ScoreItem(comment)], Options(store=action == "NEW"),
-                         cache=get_thread_cache())[0]
-    return coral_answer(result, float(setting("coral_reject_off_topic")))
+    with store.atomic():  # the comment and the answer it got: stored together, or neither
+        result = score_items(store, engine, policy, [ScoreItem(comment)], Options(store=action == "NEW"))[0]
+        answer = coral_answer(result, engine.version, float(setting("coral_reject_off_topic")))
+        if action != "NEW":
+            return answer
+        # A copy of this request scored at the same moment waited for this one's commit: the first answer wins.
+        return json.loads(store.set_meta_default(_answer_key(comment.id), json.dumps(answer)))
+
+
+def _answer_key(comment_id: str) -> str:
+    return f"coral:{comment_id}"
 
 
 @bp.post("/moderate")

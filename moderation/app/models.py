@@ -7,14 +7,16 @@ import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from moderation.errors import ModerationError, UnavailableError
+from moderation.errors import ModelError, ModerationError, UnavailableError
+from moderation.model import trust
 from moderation.store import Store
 
 log = logging.getLogger("moderation.app")
 
-Loader = Callable[[str], Any]
+Loader = Callable[[str, str], Any]  # (real folder, the registry's sha256) -> model; must re-check the bytes it loads
 TaggerFactory = Callable[[Store, Any], Any]
 
 
@@ -28,11 +30,11 @@ class Engine:
     manifest: dict[str, Any] = field(default_factory=dict)
 
 
-def default_loader(path: str) -> Any:
-    """Load a registry model folder with the trainer's checks (hash, scikit-learn version, labels)."""
+def default_loader(path: str, sha256: str) -> Any:
+    """Load a registry model folder: the bytes unpickled must hash to the registry's sha256 (and pass model.json)."""
     from moderation.model import artifact
 
-    return artifact.load_model(path)
+    return artifact.load_model(path, expected_sha256=sha256)
 
 
 def default_tagger(store: Store, model: Any) -> Any:
@@ -45,12 +47,18 @@ def default_tagger(store: Store, model: Any) -> Any:
 
 
 class ModelHolder:
-    """Keeps the current Engine; a daemon thread per process polls the registry every poll_seconds."""
+    """Keeps the current Engine; a daemon thread per process polls the registry every poll_seconds.
 
-    def __init__(self, store: Store, *, poll_seconds: float, loader: Loader = default_loader,
-                 make_tagger: TaggerFactory = default_tagger,
+    Only what the registry vouches for is loaded (``moderation.model.trust``): a folder inside model_dir whose
+    model.joblib hashes to the registry row's sha256, checked before anything is unpickled. A refused model is
+    logged and the previous engine (or none: /readyz 503) keeps serving.
+    """
+
+    def __init__(self, store: Store, *, poll_seconds: float, model_dir: str | Path,
+                 loader: Loader = default_loader, make_tagger: TaggerFactory = default_tagger,
                  on_swap: Callable[[str | None, str | None], None] | None = None) -> None:
         self.store = store
+        self.model_dir = model_dir
         self.poll_seconds = poll_seconds
         self.loader = loader
         self.make_tagger = make_tagger
@@ -68,7 +76,7 @@ class ModelHolder:
         if engine is None:
             with self._lock:
                 if self._engine is None:
-                    self._swap(self._build(self.store.current_model()))
+                    self._swap(self._first_engine(self.store.current_model()))
                 engine = self._engine
         if self._poller_pid != os.getpid():
             self._start_poller()
@@ -97,10 +105,20 @@ class ModelHolder:
             self._swap(engine)
         return True
 
+    def _first_engine(self, entry: dict[str, Any] | None) -> Engine:
+        try:
+            return self._build(entry)
+        except ModelError as exc:
+            assert entry is not None
+            self._refused = entry["version"]
+            log.error("model %s refused, serving without a model: %s", entry["version"], exc.message)
+            return self._build(None)
+
     def _build(self, entry: dict[str, Any] | None) -> Engine:
         if entry is None:
             return Engine(None, None, self.make_tagger(self.store, None))
-        model = self.loader(entry["path"])
+        folder, sha256 = trust.vouched_folder(entry, self.model_dir)  # bytes only: nothing unpickled yet
+        model = self.loader(str(folder), sha256)
         return Engine(entry["version"], model, self.make_tagger(self.store, model), dict(entry["manifest"] or {}))
 
     def _swap(self, engine: Engine) -> None:

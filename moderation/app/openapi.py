@@ -16,8 +16,14 @@ def _json(schema: dict[str, Any]) -> dict[str, Any]:
     return {"content": {"application/json": {"schema": schema}}}
 
 
+_WHY = {413: "too large: the body (MODERATION_MAX_BODY_BYTES), a text (MODERATION_MAX_COMMENT_CHARS), a batch "
+             "(MODERATION_MAX_BATCH) or the request's work budget (MODERATION_MAX_WORK_CHARS: the characters of "
+             "every comment plus its inline thread, answered before any scoring)",
+        503: "the store or the model is not available (the message names no host, user or database)"}
+
+
 def _errors(*statuses: int) -> dict[str, Any]:
-    return {str(s): {"description": "error", **_json(_ERROR)} for s in statuses}
+    return {str(s): {"description": _WHY.get(s, "error"), **_json(_ERROR)} for s in statuses}
 
 
 def _op(summary: str, ok: dict[str, Any], *, body: dict[str, Any] | None = None, role: str | None = None,
@@ -35,35 +41,43 @@ def _op(summary: str, ok: dict[str, Any], *, body: dict[str, Any] | None = None,
     return op
 
 
-_THREAD = {"type": "object", "required": ["title"], "properties": {
+# Every request object is closed (additionalProperties false): an unknown field is a 400 naming it.
+_THREAD = {"type": "object", "required": ["title"], "additionalProperties": False, "properties": {
     "id": {"type": "string", "maxLength": 200}, "title": {"type": "string"}, "body": {"type": "string"},
     "target": {"type": "string"}, "url": {"type": "string"}}}
-_COMMENT = {"type": "object", "required": ["text"], "properties": {
+_COMMENT_PROPS = {
     "text": {"type": "string", "minLength": 1}, "thread_id": {"type": "string", "maxLength": 200},
     "thread": {"$ref": "#/components/schemas/Thread"}, "id": {"type": "string", "maxLength": 200},
     "parent_id": {"type": "string", "maxLength": 200}, "author": {"type": "string", "maxLength": 200},
-    "created_at": {"type": "string", "maxLength": 64}}}
-_OPTIONS = {"attributes": {"type": "array", "items": {"type": "string", "enum": list(ATTRIBUTES)}},
-            "store": {"type": "boolean", "default": True}}
-_SCORE_REQ = {"allOf": [{"$ref": "#/components/schemas/Comment"},
-                        {"type": "object", "properties": _OPTIONS}]}
-_BATCH_REQ = {"type": "object", "required": ["comments"], "properties": {
-    "comments": {"type": "array", "minItems": 1, "items": {"$ref": "#/components/schemas/Comment"}}, **_OPTIONS}}
+    "created_at": {"type": "string", "maxLength": 64}}
+_COMMENT = {"type": "object", "required": ["text"], "additionalProperties": False, "properties": _COMMENT_PROPS}
+_ATTRIBUTES = {"type": "array", "items": {"type": "string", "enum": list(ATTRIBUTES)}}
+_NO_STORE = {"type": "boolean", "default": False,
+             "description": "true also stores the comment (not queued); by default a score call stores nothing"}
+_SCORE_REQ = {"type": "object", "required": ["text"], "additionalProperties": False, "properties": {
+    **_COMMENT_PROPS, "attributes": _ATTRIBUTES, "store": _NO_STORE}}
+_INGEST_REQ = {"type": "object", "required": ["text"], "additionalProperties": False, "properties": {
+    **_COMMENT_PROPS, "attributes": _ATTRIBUTES,
+    "store": {"type": "boolean", "enum": [True], "default": True, "description": "always stores"}}}
+_BATCH_REQ = {"type": "object", "required": ["comments"], "additionalProperties": False, "properties": {
+    "comments": {"type": "array", "minItems": 1, "items": {"$ref": "#/components/schemas/Comment"}},
+    "attributes": _ATTRIBUTES, "store": _NO_STORE}}
 _QUEUE = {"type": "object", "properties": {"name": {"type": "string", "enum": list(QUEUES)},
                                            "priority": {"type": "number"},
-                                           "reasons": {"type": "array", "items": {"type": "string"}}}}
+                                           "reasons": {"type": "array", "items": {"type": "string"}},
+                                           "rule": {"type": "string"}, "item_id": {"type": "integer"}}}
 _RESULT = {"type": "object", "required": ["id", "thread_id", "model_version", "stored"], "properties": {
     "id": {"type": "string"}, "thread_id": {"type": "string"}, "model_version": {"type": ["string", "null"]},
     "stored": {"type": "boolean"}, "own_text": {"type": ["string", "null"]},
     "quotes": {"type": "array", "items": {"type": "object"}}, "duplicate": {"type": ["object", "null"]},
     "off_topic": {"type": ["object", "null"]}, "stance": {"type": ["object", "null"]},
     "queue": {"$ref": "#/components/schemas/Queue"}, "reasons": {"type": "array"}}}
-_DECISION_REQ = {"type": "object", "required": ["action"], "properties": {
+_DECISION_REQ = {"type": "object", "required": ["action"], "additionalProperties": False, "properties": {
     "action": {"type": "string", "enum": list(ACTIONS)},
     "reason_code": {"type": "string", "enum": list(REJECT_REASONS)},
-    "label": {"type": "object", "properties": {"stance": {"type": "string", "enum": list(STANCES)},
-                                               "off_topic": {"type": "boolean"},
-                                               "duplicate_of": {"type": "string"}}}}}
+    "label": {"type": "object", "additionalProperties": False, "properties": {
+        "stance": {"type": "string", "enum": list(STANCES)}, "off_topic": {"type": "boolean"},
+        "duplicate_of": {"type": "string"}}}}}
 _CORAL_REQ = {"type": "object", "required": ["comment", "story"], "properties": {
     "action": {"type": "string", "enum": ["NEW", "EDIT"]},
     "comment": {"type": "object", "required": ["body"], "properties": {
@@ -97,7 +111,7 @@ def document() -> dict[str, Any]:
                 "results": {"type": "array", "items": {"$ref": "#/components/schemas/Result"}},
                 "count": {"type": "integer"}}}, body=_BATCH_REQ, role="scorer", errors=_IN)},
             "/v1/comments": {"post": _op("Store, score and queue a comment", {"$ref": "#/components/schemas/Result"},
-                                         body=_SCORE_REQ, role="scorer", errors=_IN, status=201)},
+                                         body=_INGEST_REQ, role="scorer", errors=_IN, status=201)},
             "/v1/queues": {"get": _op("Open items per queue", _OBJ, role="moderator", errors=(401, 403))},
             "/v1/queues/{name}": {"get": _op("A queue's open items, highest priority first", _OBJ,
                                              role="moderator", errors=(400, 401, 403, 404),
@@ -115,7 +129,8 @@ def document() -> dict[str, Any]:
             "/readyz": {"get": _op("Readiness: store reachable and a model loaded", _OBJ, errors=(503,))},
             "/metrics": {"get": {"summary": "Prometheus metrics",
                                  "responses": {"200": {"description": "ok",
-                                                       "content": {"text/plain": {"schema": {"type": "string"}}}}}}},
+                                                       "content": {"text/plain": {"schema": {"type": "string"}}}},
+                                               **_errors(503)}}},
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},

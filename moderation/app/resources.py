@@ -9,10 +9,7 @@ from flask import Flask, current_app
 from moderation import settings
 from moderation.app.auth import KeyCache, bearer_principal
 from moderation.app.models import Engine, ModelHolder, default_loader, default_tagger
-from moderation.app.scoring import ThreadCache
 from moderation.store import Store, open_store
-
-KEY_CACHE_SECONDS = 10.0
 
 
 def init_app(app: Flask, test_config: dict[str, Any]) -> None:
@@ -21,10 +18,9 @@ def init_app(app: Flask, test_config: dict[str, Any]) -> None:
     app.config["MODERATION"] = settings.all_settings({k: v for k, v in test_config.items() if k in names})
     app.extensions["moderation"] = {
         "store": None, "models": None, "authenticators": [bearer_principal],
-        "key_cache": KeyCache(test_config.get("key_cache_seconds", KEY_CACHE_SECONDS)),
+        "key_cache": KeyCache(app.config["MODERATION"]["key_cache_seconds"]),
         "loader": test_config.get("loader", default_loader),
         "make_tagger": test_config.get("make_tagger", default_tagger),
-        "thread_cache": ThreadCache(),
     }
 
 
@@ -50,20 +46,16 @@ def get_models(app: Flask | None = None) -> ModelHolder:
     app = app or current_app
     ext = _ext(app)
     if ext["models"] is None:
-        ext["models"] = ModelHolder(get_store(app), poll_seconds=app.config["MODERATION"]["model_poll_seconds"],
-                                    loader=ext["loader"], make_tagger=ext["make_tagger"],
-                                    on_swap=ext["metrics"].model_swapped)
+        config = app.config["MODERATION"]
+        ext["models"] = ModelHolder(get_store(app), poll_seconds=config["model_poll_seconds"],
+                                    model_dir=config["model_dir"], loader=ext["loader"],
+                                    make_tagger=ext["make_tagger"], on_swap=ext["metrics"].model_swapped)
     return ext["models"]
 
 
 def get_engine() -> Engine:
     """The engine this request scores with (taken once, so one request never mixes two models)."""
     return get_models().current()
-
-
-def get_thread_cache() -> ThreadCache:
-    """The app's per-process cache of threads and their comments."""
-    return _ext()["thread_cache"]
 
 
 def get_key_cache() -> KeyCache:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from moderation.verdict import Route, Verdict
+
 QUEUES = ("duplicate", "off-topic", "needs-review", "auto-approved")
 DEFAULT_OFF_TOPIC = 0.5
 
@@ -36,46 +38,31 @@ def make_policy(config: dict[str, Any], manifest: dict[str, Any]) -> Policy:
                   float(config["queue_review_confidence"]))
 
 
-def scores_of(tags: dict[str, Any]) -> dict[str, Any]:
-    """The numbers kept with a queue item and its decision (the audit log's 'scores at that moment')."""
-    stance = tags.get("stance") or {}
-    dup = tags.get("duplicate") or {}
-    return {"stance": stance.get("label"), "stance_probabilities": stance.get("probabilities"),
-            "off_topic": (tags.get("off_topic") or {}).get("probability"),
-            "duplicate_of": dup.get("of"), "duplicate_kind": dup.get("kind"),
-            "duplicate_similarity": dup.get("similarity")}
-
-
-def route(tags: dict[str, Any], policy: Policy) -> dict[str, Any]:
+def route(verdict: Verdict, policy: Policy) -> Route:
     """The first matching queue (duplicate, off-topic, needs-review, auto-approved), its priority and why."""
     found: list[tuple[str, float, str]] = []
-    dup = tags.get("duplicate")
+    dup = verdict.duplicate
     # A copy decided on evidence (what of the source it reproduces) is a duplicate whatever its shingle similarity.
-    if dup and (dup.get("similarity", 1.0) >= policy.duplicate_similarity or dup.get("evidence")):
-        found.append(("duplicate", float(dup.get("similarity", 1.0)),
-                      f"duplicate of {dup.get('of')} ({dup.get('kind')}, similarity {dup.get('similarity', 1.0):.2f})"
-                      + (f": {dup['reason']}" if dup.get("reason") else "")))
-    p_off = (tags.get("off_topic") or {}).get("probability")
-    if p_off is not None and p_off >= policy.off_topic:
-        reason = (tags.get("off_topic") or {}).get("reason")
-        found.append(("off-topic", float(p_off), f"off-topic probability {p_off:.2f} >= {policy.off_topic:.2f}"
-                      + (f": {reason}" if reason else "")))
-    stance = tags.get("stance")
-    if not stance:
+    if dup and (dup.similarity >= policy.duplicate_similarity or dup.evidence):
+        found.append(("duplicate", dup.similarity,
+                      f"duplicate of {dup.of} ({dup.kind}, similarity {dup.similarity:.2f})"
+                      + (f": {dup.reason}" if dup.reason else "")))
+    off = verdict.off_topic
+    if off.probability >= policy.off_topic:
+        found.append(("off-topic", off.probability, f"off-topic probability {off.probability:.2f} >= "
+                      f"{policy.off_topic:.2f} ({off.source})" + (f": {off.reason}" if off.reason else "")))
+    stance = verdict.stance
+    if stance is None:
         found.append(("needs-review", 0.5, "no stance model loaded: a person reads it"))
-    else:
-        probs = stance.get("probabilities") or {}
-        confidence = max(probs.values()) if probs else 0.0
-        if confidence < policy.review_confidence:
-            found.append(("needs-review", 1.0 - confidence,
-                          f"stance {stance.get('label')} at {confidence:.2f} < {policy.review_confidence:.2f} "
-                          "confidence"))
+    elif stance.confidence < policy.review_confidence:
+        found.append(("needs-review", 1.0 - stance.confidence,
+                      f"stance {stance.label} at {stance.confidence:.2f} < {policy.review_confidence:.2f} "
+                      "confidence"))
     if not found:
-        return {"name": "auto-approved", "priority": 0.0,
-                "reasons": ["no duplicate, on topic, stance "
-                            f"{stance.get('label') if stance else None} with confidence"]}
+        return Route("auto-approved", 0.0, (f"no duplicate, on topic, stance {stance.label if stance else None} "
+                                            "with confidence",), "auto-approved")
     name, priority, _ = found[0]
-    return {"name": name, "priority": round(priority, 6), "reasons": [r for _, _, r in found]}
+    return Route(name, round(priority, 6), tuple(r for _, _, r in found), name)
 
 
 def decision_label(action: str, reason_code: str | None, label: dict[str, Any] | None,

@@ -1,116 +1,101 @@
-"""Score comments in their threads: the tagger's tags, the queue policy, storing when asked."""
+"""Score comments in their threads: the tagger's verdict, the queue policy's route, storing when asked."""
 
 from __future__ import annotations
 
-import threading
-import time
+from dataclasses import dataclass
 from typing import Any
 
+from moderation.app.adaptation import adapt_verdict, thread_adapter
 from moderation.app.models import Engine
-from moderation.app.routing import Policy, route, scores_of
+from moderation.app.routing import Policy, route
 from moderation.app.validation import ATTRIBUTES, Options, ScoreItem
 from moderation.dataset import Comment, Thread
 from moderation.store import Store
+from moderation.verdict import Route, Scores, Verdict
+
+ADAPT_CHECK_SECONDS = 1.0  # how stale a thread's label key may be when scoring (the pages always re-read it)
 
 
-class ThreadCache:
-    """Per process: threads (kept ttl seconds) and their comments, topped up with only the newer rows."""
+@dataclass(frozen=True)
+class Scored:
+    """One scored comment: its verdict, its route, whether it was stored and its queue item (when enqueued)."""
 
-    def __init__(self, ttl: float = 30.0) -> None:
-        self.ttl = ttl
-        self._lock = threading.Lock()
-        self._threads: dict[str, tuple[float, Thread]] = {}
-        self._comments: dict[str, tuple[int, list[Comment]]] = {}
+    verdict: Verdict
+    route: Route
+    stored: bool
+    item_id: int | None = None
 
-    def thread(self, store: Store, thread_id: str) -> Thread:
-        """A stored thread (NotFoundError when unknown)."""
-        hit = self._threads.get(thread_id)
-        if hit and time.monotonic() - hit[0] < self.ttl:
-            return hit[1]
-        thread = store.get_thread(thread_id)
-        with self._lock:
-            self._threads[thread_id] = (time.monotonic(), thread)
-        return thread
-
-    def comments(self, store: Store, thread_id: str) -> list[Comment]:
-        """The thread's stored comments in order: one query for the rows added since the last call."""
-        last, known = self._comments.get(thread_id, (0, []))
-        fresh = store.thread_comments_after(thread_id, last)
-        if not fresh:
-            return known
-        with self._lock:
-            last, known = self._comments.get(thread_id, (0, []))
-            ids = {c.id for c in known}
-            merged = known + [c for seq, c in fresh if seq > last and c.id not in ids]
-            self._comments[thread_id] = (max(last, fresh[-1][0]), merged)  # a new list: readers keep theirs
-        return merged
+    def to_json(self, model_version: str | None, attributes: frozenset[str] | None = None) -> dict[str, Any]:
+        """The API's answer for one comment, limited to the attributes asked for."""
+        v = self.verdict.to_json()
+        queue = self.route.to_json()
+        if self.item_id is not None:
+            queue["item_id"] = self.item_id
+        full = {**{k: v[k] for k in ("own_text", "quotes", "duplicate", "off_topic", "stance", "reasons")},
+                "queue": queue}
+        out: dict[str, Any] = {"id": self.verdict.id, "thread_id": self.verdict.thread_id,
+                               "model_version": model_version, "stored": self.stored}
+        out.update({k: full[k] for k in ATTRIBUTES if attributes is None or k in attributes})
+        return out
 
 
 class ThreadContext:
-    """Threads and their stored comments for one request, however many comments share them."""
+    """Threads and their stored comments for one request (from the engine's workspaces), however many items."""
 
-    def __init__(self, store: Store, cache: ThreadCache) -> None:
+    def __init__(self, store: Store, engine: Engine) -> None:
         self.store = store
-        self.cache = cache
+        self.workspaces = engine.tagger.workspaces
         self._comments: dict[str, list[Comment]] = {}
 
     def thread(self, item: ScoreItem) -> Thread:
         """The item's inline thread, else its stored one (NotFoundError for an unknown thread id)."""
-        return item.thread if item.thread is not None else self.cache.thread(self.store, item.comment.thread_id)
+        if item.thread is not None:
+            return item.thread
+        return self.workspaces.thread(self.store, item.comment.thread_id)
 
-    def earlier(self, item: ScoreItem) -> list[Comment]:
-        """The thread's stored comments before this one (all of them for a comment not stored yet)."""
-        tid = item.comment.thread_id
-        if tid not in self._comments:
-            self._comments[tid] = list(self.cache.comments(self.store, tid))
-        comments = self._comments[tid]
+    def comments(self, thread_id: str) -> list[Comment]:
+        """The thread's stored comments, in the store's order."""
+        if thread_id not in self._comments:
+            self._comments[thread_id] = self.workspaces.stored(self.store, thread_id)
+        return self._comments[thread_id]
+
+    def earlier(self, item: ScoreItem) -> tuple[list[Comment], bool]:
+        """The stored comments before this one (all of them for a new comment), and whether it is stored."""
+        comments = self.comments(item.comment.thread_id)
         for i, c in enumerate(comments):
             if c.id == item.comment.id:
-                return comments[:i]
-        return comments
-
-    def is_stored(self, item: ScoreItem) -> bool:
-        """True when the comment is already in the store (re-scored, not stored or indexed again)."""
-        return any(c.id == item.comment.id for c in self._comments.get(item.comment.thread_id, []))
+                return comments[:i], True
+        return comments, False
 
     def remember(self, comment: Comment) -> None:
         """A comment just stored counts as earlier for the next ones in this request."""
-        self._comments.setdefault(comment.thread_id, []).append(comment)
-
-
-def shape(item: ScoreItem, tags: dict[str, Any], queue: dict[str, Any], engine: Engine, stored: bool,
-          attributes: frozenset[str] | None) -> dict[str, Any]:
-    """The response for one comment, limited to the attributes asked for."""
-    full = {"own_text": tags.get("own_text"), "quotes": tags.get("quotes") or [],
-            "duplicate": tags.get("duplicate"), "off_topic": tags.get("off_topic"),
-            "stance": tags.get("stance"), "queue": queue, "reasons": tags.get("reasons") or []}
-    out: dict[str, Any] = {"id": item.comment.id, "thread_id": item.comment.thread_id,
-                           "model_version": engine.version, "stored": stored}
-    out.update({k: full[k] for k in ATTRIBUTES if attributes is None or k in attributes})
-    return out
+        self._comments[comment.thread_id] = [*self.comments(comment.thread_id), comment]
 
 
 def score_items(store: Store, engine: Engine, policy: Policy, items: list[ScoreItem], options: Options,
-                *, enqueue: bool = False, cache: ThreadCache | None = None) -> list[dict[str, Any]]:
+                *, enqueue: bool = False) -> list[Scored]:
     """Tag, route and (when options.store) store each item; enqueue puts it in its review queue."""
-    context = ThreadContext(store, cache or ThreadCache(ttl=0.0))
+    context = ThreadContext(store, engine)
     results = []
     for item in items:
-        thread = context.thread(item)
-        earlier = context.earlier(item)
-        keep = (options.store or enqueue) and not context.is_stored(item)
-        # remember=True: the duplicate lookup and the index insert happen in one transaction in the
-        # labelling module, so two copies arriving at once still find each other.
-        tags = engine.tagger.tag(item.comment, thread, earlier, remember=keep)
-        queue = route(tags, policy)
-        stored = False
-        if options.store or enqueue:
-            queued = ({**queue, "scores": scores_of(tags), "model_version": engine.version} if enqueue else None)
-            saved = store.save_scored(item.comment, thread=item.thread, queue=queued)
-            stored = saved["comment_stored"]
-            if stored:
-                context.remember(item.comment)
-            if enqueue:
-                queue = {**queue, "item_id": saved["queue_item_id"]}
-        results.append(shape(item, tags, queue, engine, stored, options.attributes))
+        # One transaction per item (Store.atomic): the duplicate index entry the tagger adds is committed with the
+        # comment, or not at all when anything after the lookup fails; its locks make two copies arriving at
+        # once find each other.
+        with store.atomic():
+            thread = context.thread(item)
+            earlier, is_stored = context.earlier(item)
+            keep = (options.store or enqueue) and not is_stored
+            verdict = engine.tagger.tag(item.comment, thread, earlier, remember=keep)
+            verdict = adapt_verdict(thread_adapter(engine.tagger, thread, max_age=ADAPT_CHECK_SECONDS), verdict)
+            chosen = route(verdict, policy)
+            stored, item_id = False, None
+            if options.store or enqueue:
+                queued = ({**chosen.to_json(), "scores": Scores.of(verdict).to_json(),
+                           "model_version": engine.version} if enqueue else None)
+                saved = store.save_scored(item.comment, thread=item.thread, queue=queued)
+                stored = saved["comment_stored"]
+                if stored:
+                    context.remember(item.comment)
+                item_id = saved["queue_item_id"]
+            results.append(Scored(verdict, chosen, stored, item_id))
     return results

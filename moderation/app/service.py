@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from moderation.app import validation
-from moderation.app.resources import get_engine, get_store, get_thread_cache, setting
+from moderation.app.resources import get_engine, get_store, setting
 from moderation.app.routing import QUEUES, decision_label, make_policy
 from moderation.app.scoring import score_items
 from moderation.errors import InputError, NotFoundError
@@ -22,19 +22,20 @@ def _score(items: list[validation.ScoreItem], options: validation.Options, *, en
 
     engine = get_engine()
     policy = make_policy(current_app.config["MODERATION"], engine.manifest)
-    return score_items(get_store(), engine, policy, items, options, enqueue=enqueue, cache=get_thread_cache())
+    scored = score_items(get_store(), engine, policy, items, options, enqueue=enqueue)
+    return [s.to_json(engine.version, options.attributes) for s in scored]
 
 
 def score_one(body: dict[str, Any]) -> dict[str, Any]:
-    """POST /v1/score: one comment's tags, queue and model version."""
+    """POST /v1/score: one comment's tags, queue and model version (stores nothing unless `store: true`)."""
     item = validation.parse_item(body, _limits()[0])
-    return _score([item], validation.parse_options(body), enqueue=False)[0]
+    return _score([item], validation.parse_options(body, store_default=False), enqueue=False)[0]
 
 
 def score_batch(body: dict[str, Any]) -> dict[str, Any]:
     """POST /v1/score/batch: many comments, answered in order."""
     items = validation.parse_batch(body, *_limits())
-    results = _score(items, validation.parse_options(body), enqueue=False)
+    results = _score(items, validation.parse_options(body, store_default=False), enqueue=False)
     return {"results": results, "count": len(results)}
 
 
@@ -58,7 +59,7 @@ def _int_arg(args: dict[str, str], name: str, default: int, top: int) -> int:
     raw = args.get(name)
     if raw is None:
         return default
-    if not raw.isdigit() or int(raw) > top:
+    if not (raw.isascii() and raw.isdigit()) or int(raw) > top:  # str.isdigit() takes '²', int() does not
         raise InputError(f"{name} must be an integer from 0 to {top}", field=name)
     return int(raw)
 

@@ -4,6 +4,7 @@ The default mapping is the identity: a column named like a comment field (`id`, 
 `author`, `created_at`, `parent_id`, `stance`, `off_topic`, `duplicate_of`, `annotator`, `labelled_at`)
 fills that field. Threads come from `thread_title` / `thread_body` / `thread_target` / `thread_url`
 columns (first row of each thread wins) or must already be in the store. `--map field=column` renames.
+A column the importer does not know is an error (a typo such as `stanse` would otherwise drop a label).
 """
 
 from __future__ import annotations
@@ -75,10 +76,17 @@ def read_csv(path: str | Path, mapping: dict[str, str] | None = None) -> Dataset
     for field, column in mapping.items():
         if column not in header:
             raise InputError(f"{path.name}:1: missing column {column!r} (mapped to {field})")
+    unknown = [name for name in header if name not in set(columns.values())]
+    if unknown:
+        raise InputError(f"{path.name}:1: unknown column {unknown[0]!r}")
     threads: dict[str, Thread] = {}
     comments = []
+    thread_locs: list[str] = []
+    comment_locs: list[str] = []
+    start = reader.line_num + 1  # where a row starts (a quoted field may span lines; line_num is where it ends)
     for row in reader:
-        where = f"{path.name}:{reader.line_num}"
+        where = f"{path.name}:{start}"
+        start = reader.line_num + 1
         if None in row:
             raise InputError(f"{where}: more fields than the header has")
         rec: dict[str, Any] = {}
@@ -95,7 +103,9 @@ def read_csv(path: str | Path, mapping: dict[str, str] | None = None) -> Dataset
             threads[comment.thread_id] = Thread(
                 id=comment.thread_id, title=title, body=row.get(columns["thread_body"]) or "",
                 target=row.get(columns["thread_target"]) or "", url=row.get(columns["thread_url"]) or None)
+            thread_locs.append(where)
         comments.append(comment)
+        comment_locs.append(where)
     if not comments:
         raise InputError(f"{path.name}: no rows under the header")
-    return Dataset(list(threads.values()), comments)
+    return Dataset(list(threads.values()), comments, thread_locs=thread_locs, comment_locs=comment_locs)

@@ -41,7 +41,7 @@ def tag_folder(data: Path, model: Any = None, echo: Any = print, progress: Any =
 
     dataset = load_dataset(data)
     relevance = Relevance.fit([f"{t.title}\n{t.target}\n{t.body}" for t in dataset.threads]
-                              + [c.text for c in dataset.comments])
+                              + [c.text for c in dataset.comments], threads=dataset.threads)
     by_thread: dict[str, list] = {t.id: [] for t in dataset.threads}
     for c in dataset.comments:
         by_thread[c.thread_id].append(c)
@@ -53,7 +53,7 @@ def tag_folder(data: Path, model: Any = None, echo: Any = print, progress: Any =
             for thread in dataset.threads:
                 comments = by_thread[thread.id]
                 for i, comment in enumerate(comments):
-                    echo(json.dumps(tagger.tag(comment, thread, comments[:i]), ensure_ascii=False))
+                    echo(json.dumps(tagger.tag(comment, thread, comments[:i]).to_json(), ensure_ascii=False))
                     done += 1
                     if progress:
                         progress(done, len(dataset.comments))
@@ -63,13 +63,16 @@ def tag_folder(data: Path, model: Any = None, echo: Any = print, progress: Any =
 
 
 @click.command("tag")
-@click.option("--data", "data", required=True, type=click.Path(file_okay=False, path_type=Path),
+@click.option("--data", "data", required=True, type=click.Path(path_type=Path),
               help="A dataset folder (threads.jsonl + comments.jsonl).")
-@click.option("--model", "model_dir", type=click.Path(file_okay=False, path_type=Path),
+@click.option("--model", "model_dir", type=click.Path(path_type=Path),
               help="A model folder: adds each comment's stance (judged on its own text).")
 @handle_errors
 def tag(data: Path, model_dir: Path | None) -> None:
     """Tag every comment of a dataset: quotes, own text, duplicate, off-topic (and stance with --model)."""
+    from moderation.dataset import require_dataset_folder
+
+    require_dataset_folder(data, "--data")
     model = load_model(model_dir) if model_dir else None
 
     def progress(done: int, total: int) -> None:

@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import lru_cache
+
+from moderation.verdict import Quote
 
 NGRAM = 4
 MIN_PARTIAL = 6  # a quote that is only part of a line needs this many words; a whole line needs NGRAM
@@ -28,20 +29,6 @@ _CLOSERS = ".,;:!?\u2026\"'\u201d\u2019\u00bb)*"
 # A quote header as the page renders it: "JJEToday  07:29 am JST", "@badhairct:".
 _HEADER = re.compile(r"^\s*(?:@[\w.\-]+:?|\S.{0,60}?\d{1,2}:\d{2}\s*[ap]m\s*JST|\S.{0,60}?\bwrote:)\s*$",
                      re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class Quote:
-    """A quoted span of a comment: character offsets into its text and where the words come from."""
-
-    start: int
-    end: int
-    source: str
-    text: str
-
-    def to_dict(self) -> dict[str, object]:
-        """The span as the tags dict shows it."""
-        return {"start": self.start, "end": self.end, "source": self.source, "text": self.text}
 
 
 def tokens(text: str) -> list[Token]:

@@ -1,17 +1,48 @@
-"""The tagger: one comment in its thread -> quotes, own text, duplicate, off-topic, stance, with reasons."""
+"""The tagger: one comment in its thread -> its Verdict (quotes, own text, duplicate, off-topic, stance, reasons).
+
+A comment is judged only against the comments before it (``earlier``), never itself or later ones: the
+per-thread state comes from the engine's workspaces (moderation.labelling.workspace), and the store's duplicate
+index is read up to the comment's own entry when it is already indexed.
+"""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from moderation.dataset import Comment, Thread
 from moderation.labelling import copies, duplicates
+from moderation.labelling.offtopic import site_model
 from moderation.labelling.relevance import Relevance
 from moderation.labelling.thread_state import ThreadState
+from moderation.labelling.workspace import Workspaces
+from moderation.verdict import RELEVANCE, Duplicate, OffTopic, Quote, Stance, Verdict, trained_source
 
 LOCAL_SCAN = 2000  # earlier comments of the thread also compared directly (they may not be indexed yet)
+
+
+@dataclass(frozen=True)
+class _Local:
+    """What the thread state says of a comment before the store's index is asked."""
+
+    quotes: tuple[Quote, ...]
+    own: str
+    reading: copies.Reading
+    source: dict[str, Any] | None  # the index entry of the comment it copies, when it is a copy
+    entry: dict[str, Any]
+    bands: list[int]
+    local: list[dict[str, Any]]
+    previous: tuple[str, str] | None
+    relevance: dict[str, Any]
+
+
+def stance_of(raw: Any) -> tuple[Stance | None, float | None]:
+    """The model's answer as a Stance, and its off-topic probability when the model has an off-topic part."""
+    if not raw:
+        return None, None
+    off = raw.get("off_topic")
+    return Stance.from_json(raw), (float(off) if off is not None else None)
 
 
 class Tagger:
@@ -25,9 +56,12 @@ class Tagger:
         self.store = store
         self.model = model
         self._relevance = relevance
-        self._lock = threading.Lock()
-        self._relevance_lock = threading.Lock()
-        self._threads: dict[str, ThreadState] = {}  # per process; each state has its own lock
+        self.workspaces = Workspaces(lambda thread: self.relevance.topic(thread))
+
+    @property
+    def version(self) -> str | None:
+        """The loaded model's version (None without a model)."""
+        return getattr(self.model, "version", None) if self.model is not None else None
 
     @property
     def relevance(self) -> Relevance:
@@ -36,80 +70,73 @@ class Tagger:
             self._relevance = Relevance.from_store(self.store)
         return self._relevance
 
-    def _thread_state(self, thread: Thread, earlier: Sequence[Comment]) -> ThreadState:
-        """The thread's state, grown with the earlier comments it has not seen (afresh when they diverge)."""
-        with self._lock:
-            state = self._threads.get(thread.id)
-            if state is None:
-                if len(self._threads) > 1000:
-                    self._threads.clear()
-                state = self._threads[thread.id] = ThreadState(thread)
-        with state.lock:
-            if state.covers(earlier):
-                state.extend(earlier)
-                return state
-        with self._lock:
-            if self._threads.get(thread.id) is state:
-                self._threads[thread.id] = ThreadState(thread)
-        return self._thread_state(thread, earlier)
+    def _local(self, comment: Comment, state: ThreadState) -> _Local:
+        reading = copies.read(state.index, comment)
+        quotes, own = tuple(reading.quotes), reading.own
+        entry, bands = duplicates.make_entry(comment.id, own, thread_id=state.thread_id, author=comment.author)
+        local = state.local_candidates(entry, LOCAL_SCAN)
+        previous = (state.comments[-1].id, state.comments[-1].text) if state.comments else None
+        assert state.topic is not None  # the workspaces give every state its topic
+        site = site_model(self.model)  # the site's own off-topic model, when its labels trained one
+        rel = self.relevance.score_topic(state.topic, own, [q.source for q in quotes], model=site,
+                                         source=trained_source(self.version) if site else RELEVANCE)
+        return _Local(quotes, own, reading, _source_entry(reading, state), entry, bands, local, previous, rel)
 
-    def tag(self, comment: Comment, thread: Thread, earlier: list[Comment], *, remember: bool = True) -> dict:
-        """The tags of one comment; with remember=True its own text joins the index in the same transaction."""
-        state = self._thread_state(thread, earlier)
-        with state.lock:
-            reading = copies.read(state.index, comment)
-        quotes, own = reading.quotes, reading.own
-        entry, bands = duplicates.make_entry(comment.id, own, thread_id=thread.id, author=comment.author)
+    def _indexed(self, comment: Comment, part: _Local, remember: bool) -> list[dict[str, Any]]:
+        """The store's index entries stored before this comment's own (all of them when it has none)."""
         if remember:
-            found = self.store.dup_find_and_add(entry, bands)
-        else:
-            found = self.store.dup_candidates(entry["text_hash"], bands, exclude=comment.id)
+            return self.store.dup_find_and_add(part.entry, part.bands)
+        found = self.store.dup_candidates(part.entry["text_hash"], part.bands)
+        own = next((c["id"] for c in found if c["comment_id"] == comment.id), None)
+        return [c for c in found if c["comment_id"] != comment.id and (own is None or c["id"] < own)]
+
+    def _verdict(self, comment: Comment, thread: Thread, part: _Local, remember: bool) -> Verdict:
+        found = self._indexed(comment, part, remember)
         stored = {c["comment_id"] for c in found}
-        with state.lock:
-            local = state.local_candidates(entry, earlier, LOCAL_SCAN)
-            context = state.context_of(earlier)
-        local = [c for c in local if c["comment_id"] not in stored]
-        previous = (earlier[-1].id, earlier[-1].text) if earlier else None
-        duplicate = copies.judge(reading, entry, [*local, *found], source=_source_entry(reading, earlier),
-                                 raw_text=comment.text, previous=previous)
-        with self._relevance_lock:  # the relevance model grows per-thread state of its own
-            off_topic = self.relevance.score(own, thread, context, [q.source for q in quotes])
-        tags: dict[str, Any] = {"id": comment.id, "own_text": own, "quotes": [q.to_dict() for q in quotes],
-                                "duplicate": duplicate, "off_topic": off_topic}
-        reasons = []
-        if quotes:
-            sources = ", ".join(dict.fromkeys(q.source for q in quotes))
-            reasons.append(f"quotes {len(quotes)} span(s) from {sources}; judged on its own text")
-        if duplicate:
-            reasons.append(duplicate["reason"])
-        reasons.append(f"off-topic probability {off_topic['probability']:.2f}: {off_topic['reason']}")
+        local = [c for c in part.local if c["comment_id"] not in stored]
+        dup = copies.judge(part.reading, part.entry, [*local, *found], source=part.source, raw_text=comment.text,
+                           previous=part.previous)
+        duplicate = Duplicate.from_json(dup) if dup else None
+        stance, p_model = None, None
         if self.model is not None:
-            record = {"text": own, "target": thread.target, "title": thread.title, "body": thread.body}
-            stance = self.model.score(record) if hasattr(self.model, "score") else self.model(record)
-            tags["stance"] = stance
-            if isinstance(stance, dict) and stance.get("reason"):
-                reasons.append(str(stance["reason"]))
-        tags["reasons"] = reasons
-        return tags
+            record = {"text": part.own, "target": thread.target, "title": thread.title, "body": thread.body}
+            stance, p_model = stance_of(self.model.score(record) if hasattr(self.model, "score")
+                                        else self.model(record))
+        if p_model is not None and site_model(self.model) is None:
+            off_topic = OffTopic(round(p_model, 4), f"the trained off-topic model {self.version} says "
+                                 f"{p_model:.2f}", trained_source(self.version))
+        else:
+            off_topic = OffTopic.from_json(part.relevance)
+        reasons = []
+        if part.quotes:
+            sources = ", ".join(dict.fromkeys(q.source for q in part.quotes))
+            reasons.append(f"quotes {len(part.quotes)} span(s) from {sources}; judged on its own text")
+        if duplicate:
+            reasons.append(duplicate.reason)
+        reasons.append(f"off-topic probability {off_topic.probability:.2f} ({off_topic.source}): {off_topic.reason}")
+        if stance is not None and stance.reason:
+            reasons.append(stance.reason)
+        return Verdict(comment.id, comment.thread_id, part.own, off_topic, part.quotes, stance, duplicate,
+                       tuple(reasons), self.version)
 
-    def remember(self, comment: Comment, tags: dict) -> dict | None:
-        """Add a scored comment's own text to the index; returns its duplicate tag as of that moment."""
-        entry, bands = duplicates.make_entry(comment.id, tags["own_text"], thread_id=comment.thread_id,
-                                             author=comment.author)
-        found = self.store.dup_find_and_add(entry, bands)
-        return duplicates.decide(entry, found, raw_text=comment.text) or tags.get("duplicate")
+    def tag(self, comment: Comment, thread: Thread, earlier: Sequence[Comment], *, remember: bool = True
+            ) -> Verdict:
+        """The verdict of one comment after ``earlier``; with remember=True its own text joins the index."""
+        with self.workspaces.state(thread, earlier) as state:
+            part = self._local(comment, state)
+        return self._verdict(comment, thread, part, remember)
 
-    def tag_thread(self, thread: Thread, comments: list[Comment], *, remember: bool = True) -> list[dict]:
-        """The tags of every comment of a thread, in order (each sees the ones before it)."""
-        return [self.tag(c, thread, comments[:i], remember=remember) for i, c in enumerate(comments)]
+    def thread_verdicts(self, thread: Thread, comments: Sequence[Comment]) -> list[Verdict]:
+        """The verdict of each of a thread's comments against those before it (read only; kept per thread)."""
+        return self.workspaces.walk(thread, comments,
+                                    lambda c, state: self._verdict(c, thread, self._local(c, state), False))
 
 
-def _source_entry(reading: copies.Reading, earlier: Sequence[Comment]) -> dict[str, Any] | None:
+def _source_entry(reading: copies.Reading, state: ThreadState) -> dict[str, Any] | None:
     """The index entry of the earlier comment the reading says this one copies (its whole text)."""
-    if reading.copy is None:
+    pos = state.by_id.get(reading.copy.source) if reading.copy is not None else None
+    if pos is None:
         return None
-    src = next((c for c in reversed(earlier) if c.id == reading.copy.source), None)
-    if src is None:
-        return None
+    src = state.comments[pos]
     entry, _ = duplicates.make_entry(src.id, src.text, thread_id=src.thread_id, author=src.author, with_bands=False)
     return {**entry, "id": -1}

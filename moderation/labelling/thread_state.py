@@ -1,4 +1,4 @@
-"""One thread's tagging state, built once per process and grown as comments arrive.
+"""One thread's tagging state, built once per process and grown as comments arrive, in the store's order.
 
 The tagger compares a comment with every earlier comment of its thread: quotes (a word 4-gram index),
 duplicates (exact hash and Jaccard of 5-character shingles) and relevance (their own texts). Recomputing the
@@ -16,14 +16,15 @@ from __future__ import annotations
 
 import math
 import operator
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from moderation.dataset import Comment, Thread
 from moderation.labelling import copies, duplicates
-from moderation.labelling.quotes import Quote, QuoteIndex
+from moderation.labelling.quotes import QuoteIndex
+from moderation.labelling.topic import ThreadTopic
+from moderation.verdict import Quote
 
 MIN_REINDEX = 8  # the first shingle order is fixed once the thread has this many comments
 
@@ -47,37 +48,39 @@ class Earlier:
 
 
 class ThreadState:
-    """The quote index and the earlier comments of one thread, in the order they were first seen.
+    """The quote index, duplicate keys and topic of one thread's comments, in the order they were added.
 
-    Not safe for concurrent use by itself: callers hold `lock` around every call.
+    Not safe for concurrent use by itself: its workspace (moderation.labelling.workspace) serialises the calls.
     """
 
-    def __init__(self, thread: Thread) -> None:
-        self.lock = threading.Lock()
+    def __init__(self, thread: Thread, topic: ThreadTopic | None = None) -> None:
+        self.thread = thread
         self.index = QuoteIndex.for_thread(thread.title, thread.body)
         self.thread_id = thread.id
+        self.topic = topic  # the relevance rule's view of the thread (None: no relevance model)
         self.comments: list[Comment] = []
         self.items: list[Earlier] = []
-        self.context: list[tuple[str, str]] = []  # (id, own text): the relevance model's context
         self.by_id: dict[str, int] = {}
         self._by_hash: dict[int, list[int]] = {}
         self._prefix: dict[bytes, list[int]] = {}
         self._common: frozenset[bytes] = frozenset()  # shingles of 2+ comments when the order was fixed
         self._indexed_at = 0  # how many comments there were then
 
-    def covers(self, earlier: Sequence[Comment]) -> bool:
-        """False when `earlier` starts with a comment this state has not seen (then the tagger starts afresh)."""
-        if self._is_prefix(earlier):
-            return True
-        return all(c.id in self.by_id for c in earlier[:len(self.items)])
+    def __len__(self) -> int:
+        return len(self.comments)
+
+    def begins(self, earlier: Sequence[Comment]) -> bool:
+        """True when ``earlier`` starts with exactly this state's comments, in order (then it can grow to it)."""
+        n = len(self.comments)
+        if len(earlier) < n:
+            return False
+        return all(map(operator.is_, earlier[:n], self.comments)) or all(
+            a.id == b.id for a, b in zip(earlier, self.comments, strict=False))
 
     def extend(self, earlier: Sequence[Comment]) -> None:
-        """Add the comments of `earlier` not seen yet, in their order."""
-        if self._is_prefix(earlier):
-            return
-        for c in earlier:
-            if c.id not in self.by_id:
-                self._add(c)
+        """Add the comments of ``earlier`` past this state's own (``begins(earlier)`` must hold)."""
+        for c in earlier[len(self.comments):]:
+            self._add(c)
         if len(self.items) >= 2 * max(self._indexed_at, MIN_REINDEX):
             self._reindex()
 
@@ -111,39 +114,20 @@ class ThreadState:
         pos = len(self.items)
         self.comments.append(c)
         self.items.append(Earlier(c, own, quotes, entry, sh))
-        self.context.append((c.id, own))
+        if self.topic is not None:
+            self.topic.add(c.id, own)
         self.by_id[c.id] = pos
         self._by_hash.setdefault(entry["text_hash"], []).append(pos)
         self._index_prefix(pos, self.items[-1])
 
-    def _is_prefix(self, earlier: Sequence[Comment]) -> bool:
-        """True when `earlier` is the first len(earlier) comments of this state (the usual case)."""
-        if len(earlier) > len(self.comments):
-            return False
-        return all(map(operator.is_, earlier, self.comments)) or all(
-            a.id == b.id for a, b in zip(earlier, self.comments, strict=False))
-
-    def context_of(self, earlier: Sequence[Comment]) -> list[tuple[str, str]]:
-        """(id, own text) of each earlier comment."""
-        if self._is_prefix(earlier):
-            return self.context[:len(earlier)]
-        return [self.context[self.by_id[c.id]] for c in earlier]
-
-    def local_candidates(self, entry: dict[str, Any], earlier: Sequence[Comment], window: int) -> list[dict]:
-        """The last `window` earlier comments with the entry's text hash or a near-copy own text, as entries.
+    def local_candidates(self, entry: dict[str, Any], window: int) -> list[dict]:
+        """The last ``window`` comments with the entry's text hash or a near-copy own text, as entries.
 
         Each gets the id -window - 1 + its position among those comments (older first), as a full scan gave.
         """
-        start = max(0, len(earlier) - window)
-        if self._is_prefix(earlier):
-            positions = self._matches(entry, start, len(earlier))
-            return [{**self.items[p].entry, "id": -window - 1 + p - start} for p in positions]
-        out = []
-        for n, c in enumerate(earlier[start:]):
-            item = self.items[self.by_id[c.id]]
-            if _matches(item, entry):
-                out.append({**item.entry, "id": -window - 1 + n})
-        return out
+        start = max(0, len(self.items) - window)
+        positions = self._matches(entry, start, len(self.items))
+        return [{**self.items[p].entry, "id": -window - 1 + p - start} for p in positions]
 
     def _matches(self, entry: dict[str, Any], lo: int, hi: int) -> list[int]:
         """Positions in [lo, hi) whose entry matches (exact hash, or near copy found through the prefix index)."""

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -13,20 +15,13 @@ import sklearn
 
 from moderation.dataset import STANCES
 from moderation.errors import ModelError
+from moderation.model import trust
 from moderation.model.scorer import Scorer
+from moderation.model.trust import JOBLIB, sha256_file
 
-JOBLIB = "model.joblib"
 MANIFEST = "model.json"
 FORMAT = 1
-
-
-def sha256_file(path: str | Path) -> str:
-    """Hex sha256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+log = logging.getLogger("moderation.model")
 
 
 def save_model(folder: str | Path, stance: Any, off_topic: Any, manifest: dict[str, Any]) -> dict[str, Any]:
@@ -58,14 +53,10 @@ def read_manifest(folder: str | Path) -> dict[str, Any]:
     return manifest
 
 
-def check_model_folder(folder: str | Path, *, expected_sha256: str | None = None,
-                       labels: tuple[str, ...] = STANCES) -> dict[str, Any]:
-    """The manifest, once the hash, scikit-learn version and label set are what this process expects."""
-    folder = Path(folder)
-    manifest = read_manifest(folder)
-    if not (folder / JOBLIB).is_file():
-        raise ModelError(f"{folder}: no {JOBLIB}")
-    actual = sha256_file(folder / JOBLIB)
+def _check(folder: Path, manifest: dict[str, Any], data: bytes, expected_sha256: str | None,
+           labels: tuple[str, ...]) -> None:
+    """Refuse unless the bytes' hash, scikit-learn version and label set are what this process expects."""
+    actual = hashlib.sha256(data).hexdigest()
     for name, wanted in (("model.json", manifest.get("sha256")), ("the registry", expected_sha256)):
         if wanted is not None and actual != wanted:
             raise ModelError(f"{folder}: {JOBLIB} does not match the sha256 in {name} (tampered or corrupt)")
@@ -77,15 +68,28 @@ def check_model_folder(folder: str | Path, *, expected_sha256: str | None = None
     got = manifest.get("labels")
     if not isinstance(got, list) or not got or not set(got) <= set(labels) or len(got) < 2:
         raise ModelError(f"{folder}: label set {got} is not a subset of {sorted(labels)}")
-    return manifest
 
 
 def load_model(folder: str | Path, *, expected_sha256: str | None = None,
                labels: tuple[str, ...] = STANCES) -> Scorer:
-    """A checked model folder as a Scorer; ModelError (never a traceback) when it is refused."""
-    manifest = check_model_folder(folder, expected_sha256=expected_sha256, labels=labels)
+    """A checked model folder as a Scorer; ModelError (never a traceback) when it is refused.
+
+    The bytes unpickled are the bytes hashed (read once), so the file cannot change between check and load.
+    Without ``expected_sha256`` (a folder named on the command line) only the folder's own model.json vouches
+    for it, and a warning says so: load only folders you trust. The service loads through ``load_registered``.
+    """
+    folder = Path(folder)
+    manifest = read_manifest(folder)
     try:
-        payload = joblib.load(Path(folder) / JOBLIB)
+        data = (folder / JOBLIB).read_bytes()
+    except OSError as exc:
+        raise ModelError(f"{folder}: no {JOBLIB}") from exc
+    _check(folder, manifest, data, expected_sha256, labels)
+    if expected_sha256 is None:
+        log.warning("%s: checked against its own %s only (no registry sha256); unpickling runs code, so load "
+                    "only model folders you trust", folder, MANIFEST)
+    try:
+        payload = joblib.load(io.BytesIO(data))
     except Exception as exc:  # noqa: BLE001 - any unpickling failure means the same thing: refused
         raise ModelError(f"{folder}: {JOBLIB} could not be loaded ({type(exc).__name__})") from exc
     if not isinstance(payload, dict) or payload.get("format") != FORMAT or "stance" not in payload:
@@ -94,3 +98,9 @@ def load_model(folder: str | Path, *, expected_sha256: str | None = None,
     if sorted(scorer.classes) != sorted(manifest["labels"]):
         raise ModelError(f"{folder}: the model's labels {scorer.classes} differ from its manifest")
     return scorer
+
+
+def load_registered(entry: dict[str, Any], model_dir: str | Path, *, labels: tuple[str, ...] = STANCES) -> Scorer:
+    """A registry entry's model, loaded only when inside model_dir and matching the registry's sha256."""
+    folder, sha = trust.vouched_folder(entry, model_dir)
+    return load_model(folder, expected_sha256=sha, labels=labels)

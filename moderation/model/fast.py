@@ -1,9 +1,8 @@
 """The single-comment fast path: the fitted pipeline's arithmetic with dict lookups instead of sparse machinery.
 
 It reuses the fitted vectorizers' own analyzers, vocabularies and idf, the pair features' own row builder
-(``moderation.model.fast_pair``), and the classifier's coefficients and calibration map (or the two logistic
-stages of :class:`~moderation.model.twostage.TwoStage`), so its probabilities equal ``pipeline.predict_proba`` up
-to float rounding (tests: 1e-9).
+(``moderation.model.fast_pair``), and the logistic regression's coefficients, so its probabilities equal
+``pipeline.predict_proba`` up to float rounding (tests: 1e-9).
 """
 
 from __future__ import annotations
@@ -19,16 +18,16 @@ from scipy.special import expit
 from moderation.model.analyzers import Analyzer
 from moderation.model.fast_pair import DEFAULT_CACHE, PairPart, is_pair_step
 from moderation.model.features import ClaimConditioned
-from moderation.model.linear import CalibratedLinear
-from moderation.model.semantic import Semantic
-from moderation.model.twostage import TwoStage
+from moderation.model.linear import SparseLogistic
+from moderation.model.semantic import ClaimSemantic, Semantic
 
 
 class _Tfidf:
     """One fitted TfidfVectorizer: record field -> (columns, values) of its L2-normalised row."""
 
-    def __init__(self, field: str, vectorizer: Any, offset: int) -> None:
+    def __init__(self, field: str, vectorizer: Any, offset: int, limit: int | None = None) -> None:
         self.field = field
+        self.limit = limit
         self.analyzer = Analyzer(vectorizer)
         self.idf = np.asarray(vectorizer.idf_, dtype=np.float64)
         self.sublinear = vectorizer.sublinear_tf
@@ -40,8 +39,9 @@ class _Tfidf:
             raise ValueError("the fast path supports use_idf=True, norm='l2' vectorizers")
 
     def row(self, record: Mapping[str, Any], memo: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
-        text = str(record.get(self.field) or "")
-        cols, counts = np.unique(self.analyzer.columns(text, memo.setdefault(self.field, {})), return_counts=True)
+        text = str(record.get(self.field) or "")[: self.limit]
+        memo = memo.setdefault((self.field, self.limit), {})  # a cut text is analysed apart from the whole
+        cols, counts = np.unique(self.analyzer.columns(text, memo), return_counts=True)
         idf = self.idf[cols]
         if self.binary:
             vals = idf
@@ -62,7 +62,7 @@ class _Dense:
     def __init__(self, step: Any, offset: int, width: int) -> None:
         self.step = step
         self.cols = np.arange(offset, offset + width, dtype=np.intp)
-        self.one = step.row if isinstance(step, Semantic) else None
+        self.one = step.row if isinstance(step, Semantic | ClaimSemantic) else None
 
     def row(self, record: Mapping[str, Any], memo: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
         if self.one is not None:
@@ -82,7 +82,8 @@ def _parts(union: Any, record: Mapping[str, Any], caches: tuple[int, int]) -> li
             continue
         tfidf = step.named_steps.get("tfidf") if hasattr(step, "named_steps") else None
         if tfidf is not None:
-            parts.append(_Tfidf(step.named_steps["text"].field, tfidf, offset))
+            text_of = step.named_steps["text"]
+            parts.append(_Tfidf(text_of.field, tfidf, offset, getattr(text_of, "limit", None)))
             offset += len(tfidf.vocabulary_)
         elif is_pair_step(step):
             parts.append(PairPart(step, offset, *caches))
@@ -94,18 +95,10 @@ def _parts(union: Any, record: Mapping[str, Any], caches: tuple[int, int]) -> li
     return parts
 
 
-def _linear(clf: Any, width: int) -> tuple[np.ndarray, np.ndarray]:
-    """(coefficients over the features' ``width`` columns, intercepts): one row per linear score of ``clf``."""
-    if isinstance(clf, CalibratedLinear):
-        return np.asarray(clf.svm_.coef_, dtype=np.float64), np.asarray(clf.svm_.intercept_, dtype=np.float64)
-    if isinstance(clf, TwoStage):
-        if len(clf.stance_.classes_) != 3:
-            raise ValueError("the fast path needs a TwoStage whose stance stage saw all three stances")
-        # Row 0: P(related)'s logit, zero beyond the stage's columns; rows 1-3: the stance stage's logits.
-        related = np.zeros((1, width))
-        related[:, : clf.related_.coef_.shape[1]] = clf.related_.coef_
-        return (np.vstack([related, clf.stance_.coef_]).astype(np.float64),
-                np.concatenate([clf.related_.intercept_, clf.stance_.intercept_]).astype(np.float64))
+def _linear(clf: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(coefficients, intercepts) of the classifier: one row per linear score."""
+    if isinstance(clf, SparseLogistic):
+        return np.asarray(clf.coef_, dtype=np.float64), np.asarray(clf.intercept_, dtype=np.float64)
     raise TypeError(f"the fast path does not know {type(clf).__name__}")
 
 
@@ -128,16 +121,13 @@ class FastPath:
         probe = {"text": "a", "target": "", "title": "", "body": ""}
         self.parts = _parts(features.features_, probe, (text_cache, target_cache))
         d = features.n_base_
-        coef, self.intercept = _linear(clf, d * (len(features.targets_) + 1))
-        shared = coef[:, :d] * features.shared_weight
-        # One (features x scores) table per target block: shared weights plus the target's own.
-        self.tables = {t: np.ascontiguousarray((shared + coef[:, (k + 1) * d:(k + 2) * d]).T)
+        b = len(features.block_columns_)
+        coef, self.intercept = _linear(clf)
+        # The shared (features x scores) table, and per known target its own weights over the block columns.
+        self.shared = np.ascontiguousarray((coef[:, :d] * features.shared_weight).T)
+        self.blocks = {t: np.ascontiguousarray(coef[:, d + k * b:d + (k + 1) * b].T)
                        for k, t in enumerate(features.targets_)}
-        self.shared = np.ascontiguousarray(shared.T)
-        self.two_stage = isinstance(clf, TwoStage)
-        if not self.two_stage:
-            self.cal_coef = np.asarray(clf.calibrator_.coef_, dtype=np.float64)
-            self.cal_intercept = np.asarray(clf.calibrator_.intercept_, dtype=np.float64)
+        self.block_map = features.block_map_
         self.names: dict[int, str] = {}
         self.n_named = 0  # columns [0, n_named) are the word n-grams that reasons name
         for part in self.parts:
@@ -151,19 +141,10 @@ class FastPath:
         return np.concatenate([c for c, _ in rows]), np.concatenate([v for _, v in rows])
 
     def _probs(self, scores: np.ndarray) -> np.ndarray:
-        if self.two_stage:
-            # TwoStage.predict_proba: [P(stance | related) * P(related), 1 - P(related)], in floats (4 values).
-            first, *stance = scores.tolist()
-            related = float(expit(first))
-            top = max(stance)
-            e = [math.exp(z - top) for z in stance]
-            total = sum(e)
-            return np.array([x / total * related for x in e] + [1.0 - related])
-        z = scores @ self.cal_coef.T + self.cal_intercept
-        if z.shape[0] == 1:
-            p = float(expit(z[0]))
+        if scores.shape[0] == 1:
+            p = float(expit(scores[0]))
             return np.array([1.0 - p, p])
-        return _softmax(z)
+        return _softmax(scores)
 
     def proba(self, record: Mapping[str, Any], memo: dict[str, Any] | None = None,
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -172,9 +153,23 @@ class FastPath:
         `memo` (one dict per record) lets several fast paths share the text's analysis.
         """
         cols, vals = self._row(record, {} if memo is None else memo)
-        table = self.tables.get(str(record.get("target") or ""), self.shared)
-        weights = table[cols]
-        return self._probs(vals @ weights + self.intercept), cols, vals, weights
+        weights = self.weights(str(record.get("target") or ""), cols)
+        return self._probs(self.scores(vals, weights)), cols, vals, weights
+
+    def weights(self, target: str, cols: np.ndarray) -> np.ndarray:
+        """The (columns x scores) weights a record of ``target`` meets: shared, plus the target's own block."""
+        weights = self.shared[cols]
+        block = self.blocks.get(target)
+        if block is not None:
+            where = self.block_map[cols]
+            inside = where >= 0
+            weights = weights.copy()
+            weights[inside] += block[where[inside]]
+        return weights
+
+    def scores(self, vals: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """The linear scores (one per row of the classifier's coefficients) of a row's values."""
+        return vals @ weights + self.intercept
 
     def cache_clear(self) -> None:
         """Forget the texts and targets analysed by earlier calls."""
@@ -184,14 +179,12 @@ class FastPath:
 
     def reasons(self, cols: np.ndarray, vals: np.ndarray, weights: np.ndarray, label_index: int,
                 k: int = 5) -> list[str]:
-        """The word n-grams that pushed hardest toward class ``label_index`` (coefficient x value)."""
-        if self.two_stage:  # a stance by its own logit (columns 1-3), unrelated against the related logit
-            last = label_index == len(self.classes) - 1
-            push = weights[:, 0 if last else label_index + 1] * vals * (-1.0 if last else 1.0)
-        elif weights.shape[1] == 1:
+        """The word n-grams that pushed hardest toward class ``label_index``: value x (its class's weight minus the
+        mean weight over classes), i.e. what the n-gram adds to that class's log-odds against the others."""
+        if weights.shape[1] == 1:
             push = weights[:, 0] * vals * (1.0 if label_index == 1 else -1.0)
         else:
-            push = weights[:, label_index] * vals
+            push = (weights[:, label_index] - weights.mean(axis=1)) * vals
         keep = np.flatnonzero((push > 0) & (cols < self.n_named))
         # A stable sort of the kept entries: the same order the full sort gave them.
         order = keep[np.argsort(-push[keep], kind="stable")[:k]]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -21,7 +22,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import MaxAbsScaler
 from sklearn.utils.validation import check_is_fitted
 
-from moderation.text import normalize, stem, tokenize
+from moderation.text import STOP_WORDS, normalize, stem, tokenize, tokens_as_written
 
 _HASHTAG = re.compile(r"#(\w+)")
 _CAMEL = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
@@ -33,6 +34,7 @@ def _split_hashtag(match: re.Match[str]) -> str:
     return f"#{match.group(1)} {' '.join(_CAMEL.findall(match.group(1)))}"
 
 
+@lru_cache(maxsize=20_000)
 def prepare_text(text: str) -> str:
     """Normalised text with URLs reduced to a token and camel-case hashtags split into words."""
     return _HASHTAG.sub(_split_hashtag, _URL.sub(" http ", normalize(text)))
@@ -48,24 +50,60 @@ def tweet_tokens(text: str) -> list[str]:
     return tokenize(text)
 
 
-def stemmed_words(text: str) -> list[str]:
-    """Tweet tokens (lower-cased) reduced to Snowball stems; punctuation and emoticons kept as tokens."""
-    return [stem(t) for t in tweet_tokens(text)]
+@lru_cache(maxsize=20_000)
+def stemmed_words(text: str) -> tuple[str, ...]:
+    """Tweet tokens (lower-cased) reduced to Snowball stems; punctuation and emoticons kept as tokens.
+
+    Memoised: cross-validation meets the same texts in every fold.
+    """
+    return tuple(stem(t) for t in tweet_tokens(text))
+
+
+def readable(text: str, grams: Sequence[str], k: int) -> list[str]:
+    """The first ``k`` of the stemmed word n-grams ``grams`` as the comment wrote them (its tokens, its case).
+
+    N-grams of stop words alone, or starting or ending with punctuation, are left out: a reason is a word or
+    phrase a person can read.
+    """
+    written = tokens_as_written(prepare_text(text))
+    stems = [stem(t.lower()) for t in written]
+    out: list[str] = []
+    for gram in grams:
+        parts = gram.split(" ")
+        n = len(parts)
+        for i in range(len(stems) - n + 1):
+            if stems[i:i + n] == parts:
+                words = written[i:i + n]
+                if _readable(words) and " ".join(words) not in out:
+                    out.append(" ".join(words))
+                break
+        if len(out) >= k:
+            break
+    return out
+
+
+def _readable(words: list[str]) -> bool:
+    """Not stop words alone, and neither starting nor ending with punctuation."""
+    def word(t: str) -> bool:
+        return any(ch.isalnum() for ch in t)
+
+    return word(words[0]) and word(words[-1]) and not all(t.lower() in STOP_WORDS or not word(t) for t in words)
 
 
 class TextOf(TransformerMixin, BaseEstimator):
-    """Pick one string field of each record (``field="text"`` by default)."""
+    """Pick one string field of each record (``field="text"`` by default), optionally cut to ``limit`` chars."""
 
-    def __init__(self, field: str = "text") -> None:
+    def __init__(self, field: str = "text", limit: int | None = None) -> None:
         self.field = field
+        self.limit = limit
 
     def fit(self, records: Sequence[Mapping[str, Any]], y: object = None) -> TextOf:
         """Nothing to learn."""
         return self
 
     def transform(self, records: Sequence[Mapping[str, Any]]) -> list[str]:
-        """The field's string of each record ('' when missing)."""
-        return [str(r.get(self.field) or "") for r in records]
+        """The field's string of each record ('' when missing), its first ``limit`` characters when set."""
+        return [str(r.get(self.field) or "")[: self.limit] for r in records]
 
 
 def word_vectorizer(ngram_range: tuple[int, int] = (1, 3), min_df: int = 1) -> TfidfVectorizer:
@@ -82,24 +120,38 @@ def char_vectorizer(ngram_range: tuple[int, int] = (2, 5), min_df: int = 2) -> T
 
 
 class ClaimConditioned(TransformerMixin, BaseEstimator):
-    """Shared features plus a copy per well-labelled target ("frustratingly easy" domain adaptation).
+    """Shared features plus, for each well-labelled target, a copy of some steps' columns ("frustratingly easy"
+    domain adaptation).
 
-    A linear model on top learns weights shared by every claim and, for each target with at least
-    ``min_count`` training records, weights of its own. A target with fewer (or none, at scoring time)
-    gets only the shared block: the pooled model covers it.
+    A linear model on top learns weights shared by every claim and, for each of the (at most ``max_targets``
+    largest) targets with at least ``min_count`` training records, weights of its own over the columns of the
+    union steps named in ``blocks`` (the word n-grams by default: per-target n-gram cross terms). A target with
+    fewer (or none, at scoring time) gets only the shared block: target-independent evidence covers it.
     """
 
-    def __init__(self, features: Any = None, min_count: int = 30, shared_weight: float = 1.0) -> None:
+    def __init__(self, features: Any = None, min_count: int = 30, shared_weight: float = 1.0,
+                 blocks: tuple[str, ...] | None = ("word",), max_targets: int = 50) -> None:
         self.features = features
         self.min_count = min_count
         self.shared_weight = shared_weight
+        self.blocks = blocks
+        self.max_targets = max_targets
 
     def fit(self, records: Sequence[Mapping[str, Any]], y: object = None) -> ClaimConditioned:
-        """Fit the inner features and pick the targets that get their own block."""
+        """Fit the inner features and pick the targets (and the columns) that get their own block."""
         counts = Counter(str(r.get("target") or "") for r in records)
-        self.targets_ = sorted(t for t, n in counts.items() if t and n >= self.min_count)
+        known = sorted((t for t, n in counts.items() if t and n >= self.min_count), key=lambda t: (-counts[t], t))
+        self.targets_ = sorted(known[: self.max_targets])
         self.features_ = clone(self.features).fit(records, y)
-        self.n_base_ = self.features_.transform(list(records[:1])).shape[1]
+        probe = list(records[:1])
+        widths = [(name, step.transform(probe).shape[1]) for name, step in self.features_.transformer_list]
+        self.n_base_ = sum(w for _, w in widths)
+        offsets = np.cumsum([0] + [w for _, w in widths])
+        keep = [np.arange(offsets[i], offsets[i + 1]) for i, (name, _) in enumerate(widths)
+                if self.blocks is None or name in self.blocks]
+        self.block_columns_ = np.concatenate(keep) if keep else np.zeros(0, dtype=np.int64)
+        self.block_map_ = np.full(self.n_base_, -1, dtype=np.int64)
+        self.block_map_[self.block_columns_] = np.arange(len(self.block_columns_))
         return self
 
     def target_index(self, target: str) -> int:
@@ -115,34 +167,39 @@ class ClaimConditioned(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "features_")
         X = sp.csr_matrix(self.features_.transform(records), dtype=np.float64)
         n, d = X.shape
+        b = len(self.block_columns_)
         lookup = {t: i for i, t in enumerate(self.targets_)}
         block = np.array([lookup.get(str(r.get("target") or ""), -1) for r in records], dtype=np.int64)
         rows = np.repeat(np.arange(n), np.diff(X.indptr))
-        keep = block[rows] >= 0
+        where = self.block_map_[X.indices]
+        keep = (block[rows] >= 0) & (where >= 0)
         coo = sp.coo_matrix(
             (np.concatenate([X.data * self.shared_weight, X.data[keep]]),
              (np.concatenate([rows, rows[keep]]),
-              np.concatenate([X.indices, X.indices[keep] + (block[rows[keep]] + 1) * d]))),
-            shape=(n, d * (len(self.targets_) + 1)))
+              np.concatenate([X.indices, d + block[rows[keep]] * b + where[keep]]))),
+            shape=(n, d + b * len(self.targets_)))
         return coo.tocsr()
 
 
 def build_features(*, word: bool = True, char: bool = True, pair: bool = False,
-                   word_ngrams: tuple[int, int] = (1, 3), char_ngrams: tuple[int, int] = (2, 5),
-                   char_min_df: int = 2, per_target_min: int = 30, shared_weight: float = 1.0,
+                   word_ngrams: tuple[int, int] = (1, 3), word_min_df: int = 1, char_ngrams: tuple[int, int] = (2, 5),
+                   char_min_df: int = 2, char_limit: int | None = None, per_target_min: int = 30,
+                   shared_weight: float = 1.0, blocks: tuple[str, ...] | None = None, max_targets: int = 50,
                    pair_article: bool = True, pair_params: Mapping[str, Any] | None = None,
-                   semantic: float = 0.0) -> ClaimConditioned:
+                   semantic: float = 0.0, claim_semantic: float = 0.0) -> ClaimConditioned:
     """The feature step of every model: records in, one sparse row per record out.
 
     ``pair_params`` are further :class:`~moderation.model.pair.PairFeatures` parameters (``top_k``, ``terms``,
     ``hash_bits``). ``semantic`` > 0 adds the text's static sentence vector with that weight
-    (:class:`~moderation.model.semantic.Semantic`).
+    (:class:`~moderation.model.semantic.Semantic`); ``claim_semantic`` > 0 the text's and the claim's vectors
+    combined as [u, v, u*v, |u-v|] (:class:`~moderation.model.semantic.ClaimSemantic`). ``blocks`` names the
+    steps copied per known target (None: all). ``char_limit`` cuts the character n-grams' input.
     """
     steps: list[tuple[str, Any]] = []
     if word:
-        steps.append(("word", Pipeline([("text", TextOf()), ("tfidf", word_vectorizer(word_ngrams))])))
+        steps.append(("word", Pipeline([("text", TextOf()), ("tfidf", word_vectorizer(word_ngrams, word_min_df))])))
     if char:
-        steps.append(("char", Pipeline([("text", TextOf()),
+        steps.append(("char", Pipeline([("text", TextOf(limit=char_limit)),
                                         ("tfidf", char_vectorizer(char_ngrams, char_min_df))])))
     if pair:
         from moderation.model.pair import PairFeatures
@@ -153,6 +210,11 @@ def build_features(*, word: bool = True, char: bool = True, pair: bool = False,
         from moderation.model.semantic import Semantic
 
         steps.append(("semantic", Semantic(weight=semantic)))
+    if claim_semantic:
+        from moderation.model.semantic import ClaimSemantic
+
+        steps.append(("claim_semantic", ClaimSemantic(weight=claim_semantic)))
     if not steps:
-        raise ValueError("build_features needs at least one of word, char, pair, semantic")
-    return ClaimConditioned(FeatureUnion(steps), min_count=per_target_min, shared_weight=shared_weight)
+        raise ValueError("build_features needs at least one of word, char, pair, semantic, claim_semantic")
+    return ClaimConditioned(FeatureUnion(steps), min_count=per_target_min, shared_weight=shared_weight,
+                            blocks=blocks, max_targets=max_targets)

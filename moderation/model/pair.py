@@ -18,7 +18,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction import FeatureHasher
 from sklearn.utils.validation import check_is_fitted
 
-from moderation.text import normalize, stem, word_tokens
+from moderation.text import STOP_WORDS, normalize, stem, word_tokens
 
 
 def _words(words: str) -> frozenset[str]:
@@ -29,16 +29,6 @@ def _names(words: str) -> list[str]:
     return words.split()
 
 
-STOP_WORDS = _words(
-    """
-    a an the and or but if of at by for with about against between into through during before after above
-    below to from up down in out on off over under again further then once here there when where why how all
-    any both each few more most other some such only own same so than too very s t can will just should now
-    i me my we our you your he him his she her it its they them their what which who whom this that these
-    those am is are was were be been being have has had having do does did doing would could 's 'd 'll 're
-    as also said says say one two new us mr mrs ms according
-    """
-)
 # Words that deny or debunk a claim (the FNC-1 baseline's list, extended).
 REFUTING_WORDS = _words(
     """

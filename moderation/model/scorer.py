@@ -10,6 +10,7 @@ import numpy as np
 
 from moderation.errors import InputError
 from moderation.model.fast import FastPath
+from moderation.model.features import readable
 
 RECORD_FIELDS = ("text", "target", "title", "body")
 
@@ -58,7 +59,7 @@ class Scorer:
         probs, cols, vals, weights = self._fast.proba(rec, memo)
         best = int(np.argmax(probs))
         label = self.classes[best]
-        words = self._fast.reasons(cols, vals, weights, best, reasons)
+        words = readable(rec["text"], self._fast.reasons(cols, vals, weights, best, 4 * reasons), reasons)
         out: dict[str, Any] = {
             "label": label,
             "probabilities": dict(zip(self.classes, probs.tolist(), strict=True)),

@@ -134,3 +134,47 @@ class Semantic(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "vectors_")
         rows = [self.row(r) for r in records]
         return sp.csr_matrix(np.vstack(rows) if rows else np.zeros((0, self.vectors_.dim)))
+
+
+class ClaimSemantic(TransformerMixin, BaseEstimator):
+    """The text's vector u and its claim's (``target``) vector v as ``weight`` x [u, v, u*v, |u-v|].
+
+    Target-independent evidence of how a comment relates to a claim: a linear model on u*v and |u-v| weighs
+    agreement of meaning dimension by dimension, whatever the claim. Claim vectors are kept across calls in a
+    small dict (not pickled): a thread's comments share one.
+    """
+
+    def __init__(self, weight: float = 1.0) -> None:
+        self.weight = weight
+
+    def fit(self, records: Sequence[Mapping[str, Any]], y: object = None) -> ClaimSemantic:
+        """Take the bundled vectors."""
+        self.vectors_ = bundled()
+        return self
+
+    def _claim(self, target: str) -> np.ndarray:
+        cache: dict[str, np.ndarray] = self.__dict__.setdefault("_claims", {})
+        v = cache.get(target)
+        if v is None:
+            if len(cache) >= 4096:
+                cache.clear()
+            v = cache[target] = self.vectors_.vector(prepare_text(target))
+        return v
+
+    def row(self, record: Mapping[str, Any]) -> np.ndarray:
+        """The block of one record (the fast path's call, and transform's)."""
+        u = self.vectors_.vector(prepare_text(str(record.get("text") or "")))
+        v = self._claim(str(record.get("target") or ""))
+        return np.concatenate([u, v, u * v, np.abs(u - v)]) * self.weight
+
+    def transform(self, records: Sequence[Mapping[str, Any]]) -> sp.csr_matrix:
+        """One row per record (:meth:`row`)."""
+        check_is_fitted(self, "vectors_")
+        rows = [self.row(r) for r in records]
+        return sp.csr_matrix(np.vstack(rows) if rows else np.zeros((0, 4 * self.vectors_.dim)))
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle without the claim cache."""
+        state = super().__getstate__()
+        state.pop("_claims", None)
+        return state

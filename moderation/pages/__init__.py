@@ -8,9 +8,10 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from flask import Flask, Request
+from flask import Flask, Request, Response, g
 from flask.sessions import SecureCookieSessionInterface
 
+from moderation.errors import ModerationError
 from moderation.pages import accounts, session
 
 SECRET_META_KEY = "secret_key"
@@ -20,8 +21,8 @@ PREFIXES = ("/home", "/login", "/logout", "/label", "/guidelines", "/agreement",
 
 
 def owns(path: str) -> bool:
-    """True when the path belongs to the pages."""
-    return any(path == p.rstrip("/") or path.startswith(p.rstrip("/") + "/") for p in PREFIXES)
+    """True when the path belongs to the pages (the landing page `/` too)."""
+    return path == "/" or any(path == p.rstrip("/") or path.startswith(p.rstrip("/") + "/") for p in PREFIXES)
 
 
 class PagesSessionInterface(SecureCookieSessionInterface):
@@ -32,8 +33,18 @@ class PagesSessionInterface(SecureCookieSessionInterface):
         if not owns(request.path):
             return None
         if not app.secret_key:
-            app.secret_key = _secret(app)
+            try:
+                app.secret_key = _secret(app)
+            except ModerationError as exc:
+                # The store is down: an empty session that is never saved, and the view answers the error.
+                g.store_problem = exc
+                return self.session_class()
         return super().open_session(app, request)
+
+    def save_session(self, app: Flask, session: Any, response: Response) -> None:
+        """Save the session, unless it could not be opened (no secret to sign it with)."""
+        if app.secret_key:
+            super().save_session(app, session, response)
 
 
 def _secret(app: Flask) -> str:
@@ -47,16 +58,19 @@ def _secret(app: Flask) -> str:
 
 def init_app(app: Flask) -> None:
     """Register the pages' blueprints, the session handling and the template helpers on the app."""
-    from moderation.pages import guidelines
-    from moderation.pages.views import admin, agreement, auth, label, queues, ui
+    from moderation.pages import guidelines, markup, welcome
+    from moderation.pages.store import pages_store
+    from moderation.pages.views import admin, agreement, auth, keys, label, queues, ui
 
-    app.session_interface = PagesSessionInterface()
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
-    for module in (ui, auth, label, agreement, queues, admin):
+    app.session_interface = PagesSessionInterface()  # cookie flags: moderation.app.headers
+    for module in (ui, auth, label, agreement, queues, admin, keys):
         app.register_blueprint(module.bp)
 
     @app.context_processor
     def _helpers() -> dict[str, Any]:
         return {"current_user": session.current_user, "csrf_token": session.csrf_token, "may": accounts.may,
-                "csrf_field": session.CSRF_FIELD, "guidelines_html": guidelines.html}
+                "csrf_field": session.CSRF_FIELD, "guidelines_html": guidelines.html,
+                "first_steps": lambda: welcome.first_steps(pages_store())}
+
+    app.add_template_filter(markup.code_spans, "code_spans")
+    app.add_template_filter(markup.age, "age")

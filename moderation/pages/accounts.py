@@ -1,7 +1,8 @@
-"""People's accounts: users in the store with a role and a werkzeug password hash."""
+"""People's accounts: users in the store with a role, a werkzeug (scrypt) password hash and a session epoch."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from sqlalchemy import select, update
@@ -18,7 +19,14 @@ MIN_PASSWORD = 8
 
 
 def _user(row: Any) -> dict[str, Any]:
-    return {"id": row.id, "name": row.name, "role": row.role, "active": bool(row.active)}
+    return {"id": row.id, "name": row.name, "role": row.role, "active": bool(row.active),
+            "session_epoch": row.session_epoch}
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    # Checked when the name is unknown, so an unknown name takes as long to refuse as a wrong password.
+    return generate_password_hash("not a password of anyone")
 
 
 def _check(name: str, role: str, password: str | None) -> None:
@@ -39,16 +47,25 @@ def create_user(store: Store, name: str, role: str, password: str) -> dict[str, 
         result = conn.execute(schema.users.insert().values(
             name=name, role=role, password_hash=generate_password_hash(password), active=True,
             created_at=utcnow()))
-        return {"id": int(result.inserted_primary_key[0]), "name": name, "role": role, "active": True}
+        return {"id": int(result.inserted_primary_key[0]), "name": name, "role": role, "active": True,
+                "session_epoch": 0}
 
 
 def authenticate(store: Store, name: str, password: str) -> dict[str, Any] | None:
-    """The active user with this name and password, else None."""
+    """The active user with this name and password, else None (the same hash work whatever the name)."""
     with store.read() as conn:
         row = conn.execute(select(schema.users).where(schema.users.c.name == name)).first()
-    if row is None or not row.active or not check_password_hash(row.password_hash, password):
+    matches = check_password_hash(row.password_hash if row is not None else _dummy_hash(), password)
+    if row is None or not row.active or not matches:
         return None
     return _user(row)
+
+
+def end_sessions(store: Store, user_id: int) -> None:
+    """Sign the user out everywhere: sessions carrying the old epoch stop being valid."""
+    with store.write() as conn:
+        conn.execute(update(schema.users).where(schema.users.c.id == user_id)
+                     .values(session_epoch=schema.users.c.session_epoch + 1))
 
 
 def get_user(store: Store, user_id: int) -> dict[str, Any] | None:
@@ -75,6 +92,7 @@ def update_user(store: Store, name: str, *, role: str | None = None, active: boo
         values["active"] = active
     if password is not None:
         values["password_hash"] = generate_password_hash(password)
+        values["session_epoch"] = schema.users.c.session_epoch + 1  # a new password ends every old session
     with store.write() as conn:
         if values:
             result = conn.execute(update(schema.users).where(schema.users.c.name == name).values(**values))

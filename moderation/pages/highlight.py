@@ -6,21 +6,17 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from moderation.verdict import Quote, Stance
+
 _WORD = re.compile(r"\w+(?:['\u2019]\w+)*", re.UNICODE)
 MIN_STEM = 4
 
 
-def reason_words(tags: dict[str, Any]) -> list[str]:
-    """The words the model's reasons name (stance and off-topic), lower-cased, strongest first."""
-    words: list[str] = []
-    for part in (tags.get("stance") or {}, tags.get("off_topic") or {}):
-        # "reasons" is what moderation.model.scorer.Scorer.score returns; the others are accepted for adapters.
-        for key in ("reasons", "words", "reason_words", "top_words", "features"):
-            for w in part.get(key) or []:
-                text = w.get("word") or w.get("feature") or w.get("term") if isinstance(w, dict) else w
-                if isinstance(text, str) and text.strip():
-                    words.append(text.strip().lower())
-    return list(dict.fromkeys(words))
+def reason_words(stance: Stance | None) -> list[str]:
+    """The words behind the stance model's label, lower-cased, strongest first (none without a stance)."""
+    if stance is None:
+        return []
+    return list(dict.fromkeys(w.strip().lower() for w in stance.reasons if w.strip()))
 
 
 def _marks(text: str, words: list[str]) -> list[dict[str, Any]]:
@@ -43,17 +39,17 @@ def _marks(text: str, words: list[str]) -> list[dict[str, Any]]:
     return out
 
 
-def segments(text: str, quotes: list[dict[str, Any]], words: list[str] = ()) -> list[dict[str, Any]]:
+def segments(text: str, quotes: tuple[Quote, ...], words: list[str] = ()) -> list[dict[str, Any]]:
     """The text as [{kind: quote, text, source} | {kind: own, runs: [{text, mark}]}] in order."""
     out: list[dict[str, Any]] = []
     last = 0
-    for q in sorted(quotes or [], key=lambda q: q["start"]):
-        start, end = max(q["start"], last), q["end"]
+    for q in sorted(quotes, key=lambda q: q.start):
+        start, end = max(q.start, last), q.end
         if end <= start:
             continue
         if text[last:start].strip():
             out.append({"kind": "own", "runs": _marks(text[last:start].strip("\n"), list(words))})
-        out.append({"kind": "quote", "text": text[start:end].strip(), "source": q.get("source")})
+        out.append({"kind": "quote", "text": text[start:end].strip(), "source": q.source})
         last = end
     if text[last:].strip():
         out.append({"kind": "own", "runs": _marks(text[last:].strip("\n"), list(words))})

@@ -50,8 +50,8 @@ def load(store: Store, thread_id: str, user: str, order: str = "thread") -> Thre
             if row["annotator"] == user:
                 state.mine[row["comment_id"]] = row
     if order == "uncertain":
-        found = tags.thread_tags(thread, comments)
-        state.comments = sorted(comments, key=lambda c: -tags.uncertainty(found[c.id]))
+        found = tags.thread_verdicts(thread, comments)
+        state.comments = sorted(comments, key=lambda c: -tags.uncertainty(found.get(c.id)))
     return state
 
 

@@ -12,6 +12,7 @@ from moderation.dataset import Comment
 from moderation.errors import ConflictError, InputError, NotFoundError
 from moderation.pages import highlight, tags
 from moderation.store import Store
+from moderation.verdict import Scores
 
 PAGE = 100
 RELABELS = (("1", "favor"), ("2", "against"), ("3", "none"), ("o", "off_topic"))
@@ -29,6 +30,12 @@ def check_queue(name: str) -> str:
     return name
 
 
+# The queues whose reason is the stance model's: only there are its reason words marked in the text.
+STANCE_QUEUES = ("needs-review", "auto-approved")
+QUEUE_REASONS = {"duplicate": "duplicate", "off-topic": "off_topic", "needs-review": "other",
+                 "auto-approved": "other"}
+
+
 def _groups(items: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     """Items joined when one duplicates another or both duplicate the same comment (highest priority first)."""
     parent: dict[str, str] = {}
@@ -39,7 +46,7 @@ def _groups(items: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
         return x
 
     for item in items:
-        dup = (item.get("scores") or {}).get("duplicate_of")
+        dup = Scores.from_json(item["scores"]).duplicate_of
         if dup:
             parent[root(item["comment_id"])] = root(dup)
     groups: dict[str, list[dict[str, Any]]] = {}
@@ -58,25 +65,33 @@ def _comment(store: Store, comment_id: str | None) -> Comment | None:
 
 
 def cards(store: Store, name: str, limit: int = PAGE) -> list[dict[str, Any]]:
-    """The queue's open items as cards: the leader's text with quotes and reason words, its duplicate, the group."""
+    """The queue's open items as cards: the stored verdict's quotes, reason words and suggestion, the group."""
     items = store.queue_items(check_queue(name), limit=limit)
-    threads: dict[str, tuple[Any, list[Comment]]] = {}
+    threads: dict[str, Any] = {}
     out = []
     for group in _groups(items):
         lead = group[0]
         tid = lead["thread_id"]
         if tid not in threads:
-            threads[tid] = (store.get_thread(tid), store.thread_comments(tid))
-        thread, comments = threads[tid]
-        found = tags.thread_tags(thread, comments, wanted=[lead["comment_id"]]).get(lead["comment_id"], {})
-        scores = lead.get("scores") or {}
+            threads[tid] = store.get_thread(tid)
+        scores = Scores.from_json(lead["scores"])
+        verdict = scores.verdict
+        if verdict is None:  # queued before the verdict was kept with its item
+            verdict = tags.thread_verdicts(threads[tid], store.thread_comments(tid)).get(lead["comment_id"])
+        stance = verdict.stance if verdict else None
+        words = highlight.reason_words(stance) if lead["queue"] in STANCE_QUEUES else []
         out.append({
-            "item": lead, "thread": thread, "members": group[1:], "ids": [i["comment_id"] for i in group],
-            "segments": highlight.segments(lead["text"], found.get("quotes") or [], highlight.reason_words(found)),
-            "duplicate": _comment(store, scores.get("duplicate_of")), "scores": scores,
-            "suggestion": tags.suggestion(found),
+            "item": lead, "thread": threads[tid], "members": group[1:], "ids": [i["comment_id"] for i in group],
+            "segments": highlight.segments(lead["text"], verdict.quotes if verdict else (), words),
+            "duplicate": _comment(store, scores.duplicate_of), "scores": scores,
+            "suggestion": tags.suggestion(verdict),
         })
     return out
+
+
+def default_reason(name: str) -> str:
+    """The reject reason a queue's picker starts on: the queue's own reason."""
+    return QUEUE_REASONS[check_queue(name)]
 
 
 def decide_group(comment_ids: list[str], form: dict[str, str], actor: str) -> dict[str, Any]:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import functools
 import hmac
 import secrets
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import g, redirect, request, session, url_for
+from flask import current_app, g, redirect, request, session, url_for
 
 from moderation.errors import ForbiddenError, ModerationError
 from moderation.pages import accounts
@@ -33,15 +34,24 @@ class LoginRequired(ModerationError):
     code = "unauthorized"
 
 
+def _valid(user: dict[str, Any] | None) -> bool:
+    # Deactivated, signed out or password changed since (the epoch moved on), or past the session's lifetime.
+    started = session.get("signed_in_at")
+    lifetime = float(current_app.config["MODERATION"]["session_hours"]) * 3600
+    return (user is not None and user["active"] and session.get("epoch") == user["session_epoch"]
+            and isinstance(started, int | float) and 0 <= time.time() - started < lifetime)
+
+
 def current_user() -> dict[str, Any] | None:
-    """The signed-in user, re-read from the store once per request (a deactivated user is signed out)."""
+    """The signed-in user, re-read from the store once per request (an ended session signs them out)."""
     if "user" not in g:
         user = None
         user_id = session.get("user_id")
         if isinstance(user_id, int):
             user = accounts.get_user(pages_store(), user_id)
-            if user is not None and not user["active"]:
+            if not _valid(user):
                 user = None
+                session.clear()
         g.user = user
     return g.user
 
@@ -50,12 +60,17 @@ def sign_in(user: dict[str, Any]) -> None:
     """Start a fresh session for the user (a new CSRF token too)."""
     session.clear()
     session["user_id"] = user["id"]
+    session["epoch"] = user["session_epoch"]
+    session["signed_in_at"] = time.time()
     session[CSRF_FIELD] = secrets.token_urlsafe(32)
     g.user = user
 
 
 def sign_out() -> None:
-    """Forget the session."""
+    """End the session: every copy of this user's session cookie stops working, not only this browser's."""
+    user = current_user()
+    if user is not None:
+        accounts.end_sessions(pages_store(), user["id"])
     session.clear()
     g.user = None
 
@@ -66,6 +81,13 @@ def csrf_token() -> str:
     if not token:
         token = session[CSRF_FIELD] = secrets.token_urlsafe(32)
     return token
+
+
+def store_problem() -> None:
+    """Raise the error met when the session was opened (the store was down), so the page answers it."""
+    problem = g.pop("store_problem", None)
+    if problem is not None:
+        raise problem
 
 
 def check_csrf() -> None:

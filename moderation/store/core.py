@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
 
 from moderation import settings
+from moderation.errors import ConflictError, UnprocessableError
 from moderation.store import engine as engine_mod
 from moderation.store import schema
 
@@ -27,6 +30,7 @@ class StoreBase:
         self.url = url
         self.engine = engine
         self._pid = os.getpid()
+        self._unit = threading.local()  # this thread's atomic() block: its ExitStack and (once begun) connection
 
     @property
     def dialect(self) -> str:
@@ -41,19 +45,74 @@ class StoreBase:
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        """A read transaction."""
+        """A read transaction (inside atomic(), once it has written: its transaction, to read its own writes)."""
+        conn = getattr(self._unit, "conn", None)
+        if conn is not None:
+            yield conn
+            return
         self._check_fork()
         with self.engine.connect() as conn, conn.begin():
             yield conn
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
-        """A write transaction: all or nothing (SQLite takes its write lock at BEGIN)."""
+        """A write transaction: all or nothing (SQLite takes its write lock at BEGIN).
+
+        Inside atomic() it joins the block's one transaction (a SAVEPOINT keeps this part all or nothing),
+        begun at the block's first write. A unique-key violation (two requests inserting one key at the same
+        moment, which PostgreSQL reports at INSERT) is a ConflictError, as the check-then-insert gives.
+        """
+        stack = getattr(self._unit, "stack", None)
+        try:
+            if stack is None:
+                with self._transaction() as conn:
+                    yield conn
+                return
+            if getattr(self._unit, "conn", None) is None:
+                self._unit.conn = stack.enter_context(self._transaction())
+            with self._unit.conn.begin_nested():
+                yield self._unit.conn
+        except IntegrityError as exc:
+            if not _unique_violation(exc):
+                raise
+            raise ConflictError("another request stored the same key at the same moment; retry to see it") from exc
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Connection]:
         self._check_fork()
         with self.engine.connect() as conn:
             conn.execution_options(sqlite_immediate=True)
             with conn.begin():
                 yield conn
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """Every write of this block (on this thread) in one transaction: all committed at its end, or none.
+
+        Nothing is begun until the first write, so a block that only reads costs nothing. Locks a write takes
+        (SQLite's write lock, PostgreSQL's row and advisory locks) are held until the block ends. Nested
+        blocks join the outer one.
+        """
+        if getattr(self._unit, "stack", None) is not None:
+            yield
+            return
+        stack = ExitStack()
+        self._unit.stack, self._unit.conn = stack, None
+        try:
+            with stack:  # its exit commits the block's transaction, or rolls it back on an exception
+                yield
+        finally:
+            self._unit.stack = self._unit.conn = None
+
+    def _check_duplicate_of(self, conn: Connection, comment_id: str, duplicate_of: str | None) -> None:
+        # A label naming a comment the store does not hold (or the comment itself) would be exported and then
+        # refused by `moderation import`: refuse it here instead.
+        if duplicate_of is None:
+            return
+        if duplicate_of == comment_id:
+            raise UnprocessableError("a comment cannot be a duplicate of itself", field="duplicate_of")
+        if conn.execute(select(schema.comments.c.id).where(schema.comments.c.id == duplicate_of)).first() is None:
+            raise UnprocessableError(f"duplicate_of names unknown comment {duplicate_of!r}", field="duplicate_of")
 
     def get_meta(self, key: str) -> str | None:
         """A value from the meta table."""
@@ -78,6 +137,12 @@ class StoreBase:
     def close(self) -> None:
         """Release the engine's connections."""
         self.engine.dispose()
+
+
+def _unique_violation(exc: IntegrityError) -> bool:
+    orig = exc.orig
+    return getattr(orig, "sqlstate", None) == "23505" or getattr(orig, "sqlite_errorname", None) in {
+        "SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"}
 
 
 def resolve_url(url: str | None = None) -> str:

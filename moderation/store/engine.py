@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -136,5 +137,8 @@ def upgrade(engine: Engine) -> None:
                 return
             command.upgrade(_alembic_config(conn), "head")
     except OperationalError as exc:
-        raise UnavailableError(f"cannot reach the store at {engine.url.render_as_string()}: "
-                               f"{str(exc.orig).strip().splitlines()[0]}") from exc
+        # Host, user and database name go to the log, not to the caller (a 503 is answered to anyone).
+        logging.getLogger("moderation.store").error("cannot reach the store at %s: %s", engine.url,
+                                                    str(exc.orig).strip().splitlines()[0])
+        raise UnavailableError(f"cannot reach the store ({engine.dialect.name}); the server log has the "
+                               "details") from exc

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from moderation.dataset import Comment, Thread
@@ -31,23 +32,32 @@ def _item_dict(row: Any) -> dict[str, Any]:
 class QueuesMixin(StoreBase):
     """Store scored comments, queue them, list queues, record decisions."""
 
+    def _insert_new(self, table: Any) -> Any:
+        # INSERT ... ON CONFLICT DO NOTHING: on PostgreSQL a row another transaction is inserting at the same
+        # moment makes this wait for it and then skip, where a plain INSERT fails (UniqueViolation).
+        return (postgresql.insert if self.dialect == "postgresql" else sqlite.insert)(table)
+
     def _ensure_thread(self, conn: Connection, thread: Thread) -> None:
-        found = conn.execute(select(schema.threads.c.id).where(schema.threads.c.id == thread.id)).first()
-        if found is None:
-            conn.execute(schema.threads.insert().values(
-                id=thread.id, title=thread.title, body=thread.body, target=thread.target, url=thread.url,
-                ingested_at=utcnow()))
+        conn.execute(self._insert_new(schema.threads).values(
+            id=thread.id, title=thread.title, body=thread.body, target=thread.target, url=thread.url,
+            ingested_at=utcnow()).on_conflict_do_nothing(index_elements=["id"]))
 
     def _ensure_comment(self, conn: Connection, c: Comment) -> bool:
-        row = conn.execute(select(schema.comments.c.text).where(schema.comments.c.id == c.id)).first()
-        if row is not None:
-            if row.text != c.text:
-                raise ConflictError(f"comment {c.id!r} is already stored with another text", field="id")
-            return False
-        conn.execute(schema.comments.insert().values(
-            id=c.id, thread_id=c.thread_id, text=c.text, author=c.author, created_at=c.created_at,
-            parent_id=c.parent_id, ingested_at=utcnow()))
-        return True
+        # The comment's row is locked (FOR UPDATE; SQLite's write lock is already whole-database) until the
+        # transaction ends, so two requests saving one comment run one after the other, as on SQLite.
+        by_id = select(schema.comments.c.text).where(schema.comments.c.id == c.id).with_for_update()
+        row = conn.execute(by_id).first()
+        if row is None:
+            inserted = conn.execute(self._insert_new(schema.comments).values(
+                id=c.id, thread_id=c.thread_id, text=c.text, author=c.author, created_at=c.created_at,
+                parent_id=c.parent_id, ingested_at=utcnow()).on_conflict_do_nothing(index_elements=["id"])
+                .returning(schema.comments.c.seq))
+            if inserted.first() is not None:
+                return True
+            row = conn.execute(by_id).one()  # another request stored it while this one waited
+        if row.text != c.text:
+            raise ConflictError(f"comment {c.id!r} is already stored with another text", field="id")
+        return False
 
     def save_scored(self, comment: Comment, *, thread: Thread | None = None,
                     queue: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -83,6 +93,14 @@ class QueuesMixin(StoreBase):
             rows = conn.execute(select(q.c.queue, func.count()).where(q.c.status == "open").group_by(q.c.queue))
             return {name: int(n) for name, n in rows}
 
+    def queue_oldest(self) -> dict[str, Any]:
+        """When the oldest open item of each queue was queued (the pages show its age)."""
+        q = schema.queue_items
+        with self.read() as conn:
+            rows = conn.execute(select(q.c.queue, func.min(q.c.created_at)).where(q.c.status == "open")
+                                .group_by(q.c.queue))
+            return {name: oldest for name, oldest in rows}
+
     def queue_items(self, name: str, *, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
         """A queue's open items, highest priority first, then oldest first."""
         q, c = schema.queue_items, schema.comments
@@ -115,6 +133,8 @@ class QueuesMixin(StoreBase):
                 raise ConflictError(f"comment {comment_id!r} has already been decided")
             label = label_for(item.scores or {}) if label_for else None
             merged = self._merged_label(conn, comment_id, label) if label else None
+            if merged is not None:
+                self._check_duplicate_of(conn, comment_id, merged["duplicate_of"])
             result = conn.execute(schema.decisions.insert().values(
                 queue_item_id=item.id, comment_id=comment_id, action=action, reason_code=reason_code,
                 label=merged, actor=actor, decided_at=now, scores=item.scores, model_version=item.model_version))

@@ -137,6 +137,7 @@ class RecordsMixin(StoreBase):
         with self.write() as conn:
             if not self.existing_ids(conn, schema.comments, [comment_id]):
                 raise NotFoundError(f"unknown comment {comment_id!r}", field="comment_id")
+            self._check_duplicate_of(conn, comment_id, duplicate_of)
             result = conn.execute(schema.labels.insert().values(
                 comment_id=comment_id, stance=stance, off_topic=off_topic, duplicate_of=duplicate_of,
                 annotator=annotator, labelled_at=utcnow().isoformat(timespec="seconds").replace("+00:00", "Z"),

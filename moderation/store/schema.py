@@ -74,6 +74,17 @@ users = Table(
     Column("password_hash", String(300), nullable=False),
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # Bumped by logout and password change: a session signed with an older epoch is no longer valid.
+    Column("session_epoch", Integer, nullable=False, default=0, server_default="0"),
+)
+
+# Failed sign-ins per account and per client address in the current window (migration 0003): shared by every
+# worker, so the throttle holds however gunicorn spreads the requests.
+login_failures = Table(
+    "login_failures", metadata,
+    Column("key", String(100), primary_key=True),
+    Column("window_start", Float, nullable=False),
+    Column("count", Integer, nullable=False),
 )
 
 api_keys = Table(

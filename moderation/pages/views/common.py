@@ -5,12 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
+from sqlalchemy.exc import OperationalError
 
+from moderation.app.errors import public, store_down
 from moderation.errors import ModerationError
 from moderation.pages import session
 
 
 def _error(exc: ModerationError) -> Any:
+    exc = public(exc)
     if isinstance(exc, session.LoginRequired) and not session.wants_fragment() and request.method == "GET":
         return redirect(url_for("pages_auth.login", next=request.full_path.rstrip("?")))
     if session.wants_fragment() or request.accept_mimetypes.best == "application/json":
@@ -21,8 +24,10 @@ def _error(exc: ModerationError) -> Any:
 def blueprint(name: str, import_name: str, **kwargs: Any) -> Blueprint:
     """A pages blueprint: CSRF checked before every state-changing request, errors drawn as pages."""
     bp = Blueprint(name, import_name, **kwargs)
+    bp.before_request(session.store_problem)  # the store was down when the session opened: a 503 page
     bp.before_request(session.check_csrf)
     bp.register_error_handler(ModerationError, _error)
+    bp.register_error_handler(OperationalError, lambda exc: _error(store_down(exc)))
     return bp
 
 

@@ -1,0 +1,146 @@
+"""Per-thread adaptation: the global stance model's probabilities, corrected by one thread's own labels.
+
+The adapted class scores of a comment are ``z = (1 + a) * log p + b + W x``: ``log p`` the global model's
+log-probabilities (its per-class decision scores up to a constant), ``a`` and ``b`` a per-class scale and prior
+shift, ``x`` the comment's words as TF-IDF over the thread's labelled comments and ``W`` their per-class weights.
+The fit minimises cross-entropy on the thread's labels plus ``prior_strength * (|a|^2 + |b|^2) + word_strength *
+|W|^2``, so every parameter is pulled toward 0, which is the global model itself: with no labels the adapted
+probabilities are the global ones exactly (nothing is fitted), and a few labels move them only as far as they
+agree. The objective is convex and solved by L-BFGS from zeros: the same labels give the same suggestion.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.optimize import minimize
+from threadpoolctl import threadpool_limits
+
+FLOOR = 1e-6  # global probabilities below this are read as this (log 0 has no gradient)
+# Unit strengths: not yet chosen by cross-validation (the learning-curve benchmark's CV over training targets will).
+PRIOR_STRENGTH = 1.0
+WORD_STRENGTH = 1.0
+BALANCED = True
+_WORD = re.compile(r"[#@]?\w+")
+
+
+def local_terms(text: str) -> list[str]:
+    """The comment's lower-cased words (hashtags and handles kept) and word pairs."""
+    words = _WORD.findall(text.lower())
+    return words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+
+
+class LocalWords:
+    """TF-IDF over one thread's labelled comments (sublinear tf, smooth idf, L2 rows): fitted on the labelled
+    texts, it reads any comment in microseconds (dict lookups, no scikit-learn round trip per comment)."""
+
+    def fit(self, texts: Sequence[str]) -> LocalWords:
+        """The vocabulary (sorted, so the columns never depend on dict order) and idf of these texts."""
+        df: dict[str, int] = {}
+        for text in texts:
+            for term in set(local_terms(text)):
+                df[term] = df.get(term, 0) + 1
+        self.vocabulary_ = {t: i for i, t in enumerate(sorted(df))}
+        n = len(texts)
+        self.idf_ = np.array([math.log((1 + n) / (1 + df[t])) + 1.0 for t in sorted(df)])
+        return self
+
+    def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
+        """Rows of the texts' weights over the vocabulary."""
+        indptr, cols, vals = [0], [], []
+        for text in texts:
+            counts: dict[int, int] = {}
+            for term in local_terms(text):
+                j = self.vocabulary_.get(term)
+                if j is not None:
+                    counts[j] = counts.get(j, 0) + 1
+            js = sorted(counts)
+            w = np.array([(1.0 + math.log(counts[j])) * self.idf_[j] for j in js])
+            norm = math.sqrt(float(w @ w)) if js else 0.0
+            cols += js
+            vals += (w / norm).tolist() if norm else []
+            indptr.append(len(cols))
+        return sp.csr_matrix((vals, cols, indptr), shape=(len(texts), len(self.vocabulary_)))
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def log_scores(probs: np.ndarray) -> np.ndarray:
+    """The global model's per-class decision scores: log-probabilities, floored."""
+    return np.log(np.clip(np.asarray(probs, dtype=np.float64), FLOOR, 1.0))
+
+
+class ThreadAdapter:
+    """A thread's correction of the global model, fitted on the thread's labelled comments."""
+
+    def __init__(self, classes: Sequence[str], prior_strength: float = PRIOR_STRENGTH,
+                 word_strength: float = WORD_STRENGTH, balanced: bool = BALANCED) -> None:
+        self.classes = [str(c) for c in classes]
+        self.prior_strength = prior_strength
+        self.word_strength = word_strength
+        self.balanced = balanced
+
+    def fit(self, global_probs: np.ndarray, texts: Sequence[str], labels: Sequence[str]) -> ThreadAdapter:
+        """Fit on the labelled comments: their global probabilities (columns: classes), texts and labels."""
+        keep = [i for i, y in enumerate(labels) if y in self.classes]
+        self.n_labels_ = len(keep)
+        n_cls = len(self.classes)
+        if not keep:
+            self.vectorizer_ = None
+            self.a_, self.b_ = np.zeros(n_cls), np.zeros(n_cls)
+            self.W_ = np.zeros((0, n_cls))
+            return self
+        S = log_scores(np.asarray(global_probs)[keep])
+        Y = np.zeros((len(keep), n_cls))
+        Y[np.arange(len(keep)), [self.classes.index(labels[i]) for i in keep]] = 1.0
+        if self.balanced:  # each class seen weighs as much as the others together: a thread's majority does not swamp
+            seen = Y.sum(axis=0)
+            Y = Y * np.where(seen > 0, len(keep) / (np.count_nonzero(seen) * np.maximum(seen, 1)), 0.0)
+        labelled = [texts[i] for i in keep]
+        self.vectorizer_ = LocalWords().fit(labelled)
+        X = self.vectorizer_.transform(labelled)
+        n_words = X.shape[1]
+        lb, lw = self.prior_strength, self.word_strength
+
+        def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
+            a, b = theta[:n_cls], theta[n_cls:2 * n_cls]
+            W = theta[2 * n_cls:].reshape(n_words, n_cls)
+            Z = S * (1.0 + a) + b + X @ W
+            Z = Z - Z.max(axis=1, keepdims=True)
+            logp = Z - np.log(np.exp(Z).sum(axis=1, keepdims=True))
+            G = np.exp(logp) * Y.sum(axis=1, keepdims=True) - Y
+            loss = -float((Y * logp).sum()) + lb * float(a @ a + b @ b) + lw * float((W * W).sum())
+            grad = np.concatenate([(G * S).sum(axis=0) + 2 * lb * a, G.sum(axis=0) + 2 * lb * b,
+                                   (X.T @ G + 2 * lw * W).ravel()])
+            return loss, grad
+
+        theta0 = np.zeros(2 * n_cls + n_words * n_cls)
+        # One BLAS thread: L-BFGS's tiny vector updates are 20x slower when a busy machine's threads wake.
+        with threadpool_limits(1):
+            result = minimize(objective, theta0, jac=True, method="L-BFGS-B",
+                              options={"maxiter": 500, "gtol": 1e-8})
+        theta = result.x
+        self.a_, self.b_ = theta[:n_cls], theta[n_cls:2 * n_cls]
+        self.W_ = theta[2 * n_cls:].reshape(n_words, n_cls)
+        return self
+
+    def adjust_many(self, global_probs: np.ndarray, texts: Sequence[str]) -> np.ndarray:
+        """Adapted probabilities of many comments (rows of global probabilities, columns: classes)."""
+        P = np.atleast_2d(np.asarray(global_probs, dtype=np.float64))
+        if self.n_labels_ == 0:
+            return P.copy()
+        Z = log_scores(P) * (1.0 + self.a_) + self.b_
+        if self.vectorizer_ is not None:
+            Z = Z + self.vectorizer_.transform(list(texts)) @ self.W_
+        return _softmax(Z)
+
+    def adjust(self, global_probs: Sequence[float], text: str) -> np.ndarray:
+        """Adapted probabilities of one comment."""
+        return self.adjust_many(np.asarray([global_probs]), [text])[0]

@@ -1,0 +1,44 @@
+"""The per-thread adaptation's arithmetic: no labels is the global model, labels pull toward them, same labels
+same answer."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+
+from moderation.model.adapt import ThreadAdapter
+
+CLASSES = ["against", "favor", "none"]
+GLOBAL = np.array([[0.7, 0.2, 0.1], [0.6, 0.3, 0.1], [0.5, 0.25, 0.25], [0.8, 0.1, 0.1]])
+TEXTS = ["cats purr all day", "a purr is a happy cat", "dogs bark", "cats are the best, purr"]
+LABELS = ["favor", "favor", "against", "favor"]
+
+
+def test_no_labels_is_the_global_model_exactly() -> None:
+    adapter = ThreadAdapter(CLASSES).fit(np.zeros((0, 3)), [], [])
+    out = adapter.adjust_many(GLOBAL, TEXTS)
+    assert adapter.n_labels_ == 0 and np.array_equal(out, GLOBAL)
+    unknown = ThreadAdapter(CLASSES).fit(GLOBAL[:1], TEXTS[:1], ["maybe"])  # no usable label either
+    assert np.array_equal(unknown.adjust(GLOBAL[1], TEXTS[1]), GLOBAL[1])
+
+
+def test_labels_pull_toward_the_thread_and_regularisation_holds_back() -> None:
+    new, text = np.array([0.7, 0.2, 0.1]), "my cat does purr"
+    adapted = ThreadAdapter(CLASSES, balanced=False).fit(GLOBAL, TEXTS, LABELS).adjust(new, text)
+    assert adapted[1] > 0.5 > new[1]
+    balanced = ThreadAdapter(CLASSES, balanced=True).fit(GLOBAL, TEXTS, LABELS).adjust(new, text)
+    assert adapted[0] < balanced[0]  # balanced: the one 'against' label weighs as much as the three 'favor'
+    assert abs(adapted.sum() - 1.0) < 1e-12
+    held = ThreadAdapter(CLASSES, prior_strength=1e6, word_strength=1e6).fit(GLOBAL, TEXTS, LABELS)
+    assert np.allclose(held.adjust(new, text), new, atol=1e-4)
+    words_only = ThreadAdapter(CLASSES, prior_strength=1e6, word_strength=0.1).fit(GLOBAL, TEXTS, LABELS)
+    assert words_only.adjust(new, text)[1] > words_only.adjust(new, "no such words here")[1]
+
+
+def test_same_labels_same_suggestion_and_pickle_round_trip() -> None:
+    a = ThreadAdapter(CLASSES).fit(GLOBAL, TEXTS, LABELS)
+    b = ThreadAdapter(CLASSES).fit(GLOBAL.copy(), list(TEXTS), list(LABELS))
+    assert np.array_equal(a.adjust_many(GLOBAL, TEXTS), b.adjust_many(GLOBAL, TEXTS))
+    c = pickle.loads(pickle.dumps(a))
+    assert np.array_equal(a.adjust_many(GLOBAL, TEXTS), c.adjust_many(GLOBAL, TEXTS))

@@ -1,0 +1,123 @@
+"""The same request gives the same verdict, however many times it is sent and on whichever worker (issue 10)."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from moderation.app import create_app
+from moderation.dataset import load_dataset
+from moderation.store import open_store
+from tests.conftest import ROOT, track_app
+from tests.test_service_gunicorn import _free_port, call
+
+SEED = ROOT / "labels" / "kishida-nato"
+# -029 once "quoted itself" (its own text shrank to "How odd."); -049 lost its quotes of the article and -048.
+PICKED = ("kishida-nato-029", "kishida-nato-049", "kishida-nato-048", "kishida-nato-003", "kishida-nato-023")
+
+
+def _batch() -> dict[str, Any]:
+    by_id = {c.id: c for c in load_dataset(SEED).comments}
+    return {"store": False, "comments": [{"id": i, "thread_id": "kishida-nato", "text": by_id[i].text}
+                                         for i in PICKED]}
+
+
+def _check(results: list[dict[str, Any]]) -> None:
+    by_id = {r["id"]: r for r in results}
+    assert by_id["kishida-nato-029"]["quotes"] == [] and by_id["kishida-nato-029"]["own_text"] != "How odd."
+    assert {q["source"] for q in by_id["kishida-nato-049"]["quotes"]} >= {"article", "kishida-nato-048"}
+    assert all(q["source"] != r["id"] for r in results for q in r["quotes"])
+
+
+def _seeded(db_url: str) -> str:
+    store = open_store(db_url)
+    store.import_dataset(load_dataset(SEED))
+    return store.create_api_key("scorer", "determinism")[0]
+
+
+def test_the_same_batch_three_times_gives_the_same_verdicts(db_url: str) -> None:
+    key = _seeded(db_url)
+    client = track_app(create_app({"database_url": db_url, "testing": True, "log_json": False})).test_client()
+    answers = []
+    for _ in range(3):
+        r = client.post("/v1/score/batch", json=_batch(), headers={"Authorization": f"Bearer {key}"})
+        assert r.status_code == 200, r.get_json()
+        answers.append(r.get_json()["results"])
+    assert answers[0] == answers[1] == answers[2]
+    _check(answers[0])
+
+
+def real_app() -> Any:
+    """gunicorn's factory in the server process: the real tagger on the test's store."""
+    return create_app({"database_url": os.environ["MODERATION_DATABASE_URL"], "log_json": True})
+
+
+@pytest.mark.slow
+def test_two_gunicorn_workers_give_the_same_verdicts(db_url: str, tmp_path: Path) -> None:
+    key = _seeded(db_url)
+    port = _free_port()
+    env = {**os.environ, "MODERATION_DATABASE_URL": db_url, "PYTHONPATH": str(ROOT),
+           "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics")}
+    code = ("from moderation.serving import run_gunicorn; from tests.test_verdict_determinism import real_app; "
+            f"run_gunicorn(host='127.0.0.1', port={port}, workers=2, factory=real_app)")
+    log = tmp_path / "server.log"
+    with open(log, "wb") as fh:
+        proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=fh, stderr=fh)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if call(port, "GET", "/healthz")[0] == 200:
+                    break
+            except OSError:
+                pass
+            assert proc.poll() is None and time.monotonic() < deadline, log.read_text()[-2000:]
+            time.sleep(0.2)
+        answers: dict[str, Any] = {}
+        body = json.dumps(_batch())
+
+        def send(n: int) -> None:
+            for _ in range(3):
+                rid = uuid.uuid4().hex[:16]
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                conn.request("POST", "/v1/score/batch", body=body, headers={
+                    "Content-Type": "application/json", "Authorization": f"Bearer {key}", "X-Request-Id": rid})
+                response = conn.getresponse()
+                assert response.status == 200
+                answers[rid] = json.loads(response.read())["results"]
+                conn.close()
+
+        clients = [threading.Thread(target=send, args=(n,)) for n in range(4)]
+        for t in clients:
+            t.start()
+        for t in clients:
+            t.join()
+        time.sleep(0.5)
+        pids = {}
+        for line in log.read_text().splitlines():
+            if line.startswith("{") and '"request_id"' in line:
+                rec = json.loads(line)
+                if rec["request_id"] in answers:
+                    pids[rec["request_id"]] = rec["pid"]
+        assert len(answers) == 12 and len(set(pids.values())) == 2, pids
+        first = next(iter(answers.values()))
+        assert all(a == first for a in answers.values())
+        _check(first)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
