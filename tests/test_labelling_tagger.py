@@ -15,14 +15,16 @@ from moderation.labelling.tagger import Tagger
 from moderation.store import Store
 from moderation.verdict import Verdict
 from tests.conftest import seeds_dir
+from training.offtopic_sets import seed_teasers
 
 SEED = Path(__file__).resolve().parents[1] / "labels" / "kishida-nato"
-# Known misses of the unsupervised relevance score (seed-only idf): listed, not hidden, and exact (a new miss
-# fails, and so does a fixed one until it is taken off the list). No lexical feature of moderation.labelling.topic
-# separates them: the LDP teaser scores higher than -006 and -022 on every one (word and character n-gram
-# cosines to the article and to the nearest comment, coverage by the thread's vocabulary).
-ON_TOPIC_MISSES = {"kishida-nato-006", "kishida-nato-022"}
-TEASER_MISSES = {"yakuza", "LDP"}
+# Known misses of the shipped default off-topic model (moderation/labelling/offtopic_default.json, trained on
+# FNC-1, SemEval and Perspectrum; never tuned on this thread) at the queue's default threshold 0.5, with the
+# article, on a store holding this thread alone: listed, not hidden, and exact (a new miss fails, and so does a
+# fixed one until it is taken off the list). Measured figures: benchmarks/off_topic.py (README).
+ON_TOPIC_MISSES = {"kishida-nato-003", "kishida-nato-006", "kishida-nato-013", "kishida-nato-022",
+                   "kishida-nato-029", "kishida-nato-037", "kishida-nato-046", "kishida-nato-050"}
+TEASER_MISSES = {"LDP"}
 
 
 def _seed() -> Dataset:
@@ -35,11 +37,7 @@ def _relevance(ds: Dataset) -> Relevance:
 
 def _teasers() -> dict[str, str]:
     """Unrelated stories the seed pages carry: the Taipei Times' and Naija247news' teasers."""
-    taipei = (seeds_dir() / "003_17b143a5567d5eb0.txt").read_text(encoding="utf-8").splitlines()[-4:]
-    naija = (seeds_dir() / "002_90a1c7bb93c84664.txt").read_text(encoding="utf-8").split("\n\n")[-8:-1]
-    return {"yakuza": taipei[0], "cargo plane crash": taipei[1], "Indonesia repatriation": taipei[2],
-            "LDP": taipei[3], "NAFDAC bakery": "\n\n".join(naija[0:2]), "Boko Haram": "\n\n".join(naija[2:4]),
-            "CBN forex": "\n\n".join(naija[4:6]), "Naira": naija[6]}
+    return seed_teasers(seeds_dir())
 
 
 def _walk(tagger: Tagger, ds: Dataset, comments: list[Comment]) -> list[Verdict]:
@@ -79,7 +77,8 @@ def test_off_topic_matches_the_hand_labels(seed_tags: tuple) -> None:
 
 
 @pytest.mark.parametrize("name", [
-    pytest.param(n, marks=pytest.mark.xfail(strict=True, reason="known miss: shares Japan/politics terms"))
+    pytest.param(n, marks=pytest.mark.xfail(strict=True, reason="known miss: a Japanese politics story, as close "
+                                                    "to the thread as its comments (sentence vectors too)"))
     if n in TEASER_MISSES else n for n in sorted(_teasers())])
 def test_unrelated_stories_are_off_topic(seed_tags: tuple, name: str) -> None:
     ds, _, tagger = seed_tags

@@ -28,6 +28,7 @@ from training.cv import C_GRID, CLASS_WEIGHTS, cross_validate, majority_score, s
 from training.data import Examples, check_labels, data_hash, examples_from, near_duplicate_groups, record_key
 from training.evaluate import f_avg, stance_metrics
 from training.off_topic import fit_off_topic, skip_reason
+from training.offtopic_model import site_off_topic
 from training.report import write_report
 
 # Word and character n-grams of the comment (the words shared by every claim, plus per-target copies of the
@@ -195,6 +196,8 @@ def _train(data: Sequence[str | Path], out: str | Path, *, seed: int, store: Any
         "stance_trained_ids": {"file": TRAINED_IDS, "count": len(st["rows"]),
                                "sha256": hashlib.sha256(trained_ids).hexdigest()},
     }
+    if ot is not None:  # the off-topic model the tagger uses: the default refined on these labels (issue 13)
+        manifest.update(site_off_topic(data, store, manifest["version"]))
     phases.start("writing the model", 1)
     _write_trained_ids(Path(out), trained_ids)
     manifest = save_model(out, st["model"], ot["model"] if ot else None, manifest)

@@ -13,11 +13,12 @@ from typing import Any
 
 from moderation.dataset import Comment, Thread
 from moderation.labelling import duplicates
+from moderation.labelling.offtopic import site_model
 from moderation.labelling.quotes import own_text
 from moderation.labelling.relevance import Relevance
 from moderation.labelling.thread_state import ThreadState
 from moderation.labelling.workspace import Workspaces
-from moderation.verdict import Duplicate, OffTopic, Quote, Stance, Verdict, trained_source
+from moderation.verdict import RELEVANCE, Duplicate, OffTopic, Quote, Stance, Verdict, trained_source
 
 LOCAL_SCAN = 2000  # earlier comments of the thread also compared directly (they may not be indexed yet)
 
@@ -75,7 +76,9 @@ class Tagger:
         local = state.local_candidates(entry, LOCAL_SCAN)
         previous = (state.comments[-1].id, state.comments[-1].text) if state.comments else None
         assert state.topic is not None  # the workspaces give every state its topic
-        rel = self.relevance.score_topic(state.topic, own, [q.source for q in quotes])
+        site = site_model(self.model)  # the site's own off-topic model, when its labels trained one
+        rel = self.relevance.score_topic(state.topic, own, [q.source for q in quotes], model=site,
+                                         source=trained_source(self.version) if site else RELEVANCE)
         return _Local(quotes, own, entry, bands, local, previous, rel)
 
     def _indexed(self, comment: Comment, part: _Local, remember: bool) -> list[dict[str, Any]]:
@@ -97,7 +100,7 @@ class Tagger:
             record = {"text": part.own, "target": thread.target, "title": thread.title, "body": thread.body}
             stance, p_model = stance_of(self.model.score(record) if hasattr(self.model, "score")
                                         else self.model(record))
-        if p_model is not None:
+        if p_model is not None and site_model(self.model) is None:
             off_topic = OffTopic(round(p_model, 4), f"the trained off-topic model {self.version} says "
                                  f"{p_model:.2f}", trained_source(self.version))
         else:

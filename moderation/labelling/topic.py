@@ -3,18 +3,24 @@
 A :class:`ThreadTopic` holds everything relevance needs from the thread, computed once per thread and extended
 by :meth:`ThreadTopic.add` as comments arrive: the tf-idf vectors of the article and the target, an inverted
 index of the earlier comments' stems (to find the nearest earlier comment without a scan), and the thread's
-vocabulary of stems and of character n-grams. :meth:`ThreadTopic.features` then does O(own text) work (plus
-bounded posting lists) for one comment.
+vocabulary of stems and of character n-grams, and the static sentence vectors (moderation.model.semantic) of
+the article, the target and the earlier comments. :meth:`ThreadTopic.features` then does O(own text) work (plus
+bounded posting lists and one product with at most MAX_MEANINGS earlier vectors) for one comment.
 """
 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
+
 from moderation.dataset import Thread
+from moderation.model.features import prepare_text
+from moderation.model.semantic import bundled
 from moderation.text import STOP_WORDS, normalize, stem, word_tokens
 
 PREFIX = 5  # stems cut to 5 letters: Russia/Russian, Japan/Japanese, Abkhaz/Abkhazia meet
@@ -22,6 +28,7 @@ GRAMS = (3, 4, 5)  # character n-grams of each content word, padded with a space
 MIN_SHARED = 2  # an earlier comment sharing one stem ("lol") is not a neighbour
 TOPICAL = 3  # terms the thread uses at least this often make its topic: one-off words ("lol", "year") do not
 MAX_POSTINGS = 64  # per stem, only the latest comments using it are visited: bounds the work of a lookup
+MAX_MEANINGS = 2000  # the nearest earlier comment by sentence vector is looked for among the latest this many
 
 
 @lru_cache(maxsize=200_000)
@@ -46,12 +53,18 @@ def analyse(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(stems), tuple(grams)
 
 
+@lru_cache(maxsize=4096)
+def meaning(text: str) -> np.ndarray:
+    """The static sentence vector of a text (unit length, or zeros without word pieces); read-only."""
+    vec = bundled().vector(prepare_text(text))
+    vec.flags.writeable = False
+    return vec
+
+
 def weights(tokens: Iterable[str], idf: Mapping[str, float], unseen: float) -> dict[str, float]:
     """Term frequency times idf (``unseen`` for terms the idf has never seen)."""
-    counts: dict[str, float] = {}
-    for t in tokens:
-        counts[t] = counts.get(t, 0.0) + 1.0
-    return {t: c * idf.get(t, unseen) for t, c in counts.items()}
+    get = idf.get
+    return {t: c * get(t, unseen) for t, c in Counter(tokens).items()}  # Counter counts in C
 
 
 def _norm(vec: Mapping[str, float]) -> float:
@@ -88,6 +101,7 @@ class ThreadTopic:
 
     def __init__(self, vocab: Vocabulary, thread: Thread) -> None:
         self.vocab = vocab
+        self.thread = thread
         self.thread_id = thread.id
         article, article_grams = analyse(f"{thread.title}\n{thread.body}")
         claim, claim_grams = analyse(f"{thread.target}\n{thread.title}")
@@ -105,6 +119,11 @@ class ThreadTopic:
         self.ids: list[str] = []  # the comments added, in order
         self._norms: list[float] = []
         self._postings: dict[str, list[tuple[int, float]]] = {}
+        self.has_body = bool(thread.body.strip())
+        self.sem_article = meaning(f"{thread.title}\n{thread.body}")
+        self.sem_claim = meaning(f"{thread.target}\n{thread.title}" if thread.target != thread.title else thread.title)
+        self._meanings = np.zeros((8, len(self.sem_article)))  # earlier comments' vectors (rows [0, len))
+        self._meaning_sum = np.zeros(len(self.sem_article))
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -120,6 +139,10 @@ class ThreadTopic:
             self._postings.setdefault(s, []).append((pos, w))
         self._count(stems)
         self.grams.update(grams)
+        if pos == len(self._meanings):
+            self._meanings = np.vstack([self._meanings, np.zeros_like(self._meanings)])
+        self._meanings[pos] = meaning(own_text)
+        self._meaning_sum += self._meanings[pos]
 
     def _count(self, stems: Iterable[str]) -> None:
         """Count stems into the thread's vocabulary, keeping the topical vector's norm up to date."""
@@ -154,6 +177,25 @@ class ThreadTopic:
                     best_pos, best = pos, sim
         return (self.ids[best_pos] if best_pos >= 0 else None), best
 
+    def nearest_meaning(self, vec: np.ndarray) -> tuple[str | None, float]:
+        """The earlier comment (of the latest MAX_MEANINGS) whose sentence vector is closest to ``vec``."""
+        n = len(self.ids)
+        if not n:
+            return None, 0.0
+        lo = max(0, n - MAX_MEANINGS)
+        sims = self._meanings[lo:n] @ vec
+        best = int(np.argmax(sims))
+        return self.ids[lo + best], float(sims[best])
+
+    def meanings(self, own_text: str) -> dict[str, object]:
+        """Sentence-vector cosines of a text to the article, the target, the discussion and its nearest comment."""
+        vec = meaning(own_text)
+        total = float(np.sqrt(self._meaning_sum @ self._meaning_sum))
+        near_to, near = self.nearest_meaning(vec)
+        return {"sem_article": float(vec @ self.sem_article), "sem_target": float(vec @ self.sem_claim),
+                "sem_thread": float(vec @ self._meaning_sum) / total if total else 0.0,
+                "sem_reply": near, "sem_reply_to": near_to, "vector": vec}
+
     def features(self, own_text: str) -> dict[str, object]:
         """The relevance features of a text against the thread as it stands (see relevance.FEATURES)."""
         stems, grams = analyse(own_text)
@@ -169,4 +211,5 @@ class ThreadTopic:
                 "char_article": _cosine(char_own, char_norm, self.char_article, self.char_article_norm),
                 "coverage": covered / sum(own.values()) if own else 0.0,
                 "char_coverage": _covered(char_own, self.grams),
-                "reply_to": reply_to, "shared_terms": shared, "n_terms": len(own)}
+                "reply_to": reply_to, "shared_terms": shared, "n_terms": len(own), "n_context": len(self.ids),
+                "has_body": self.has_body, "own": own, "own_norm": own_norm, **self.meanings(own_text)}

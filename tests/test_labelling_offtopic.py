@@ -1,0 +1,119 @@
+"""The off-topic model: the shipped default, first comments, unsaturated probabilities, a site's own model."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from moderation.app.routing import make_policy, route
+from moderation.dataset import Comment, Dataset, Thread, load_dataset, write_dataset
+from moderation.labelling import offtopic
+from moderation.labelling.offtopic import FEATURES, LinearModel, default_model, sha256_file
+from moderation.labelling.relevance import Relevance
+from moderation.labelling.tagger import Tagger
+from moderation.model.artifact import load_model
+from moderation.store import Store
+from tests.test_model_data import make_dataset
+from training.offtopic_model import threshold_at
+from training.train import train
+
+SEED = Path(__file__).resolve().parents[1] / "labels" / "kishida-nato"
+CONFIG = {"queue_off_topic_threshold": None, "queue_duplicate_similarity": 0.8, "queue_review_confidence": 0.6}
+
+
+def test_default_model_is_the_checked_file_over_the_current_features() -> None:
+    assert sha256_file(offtopic.DEFAULT_PATH) == offtopic.DEFAULT_SHA256
+    model = default_model()
+    assert model.features == FEATURES and len(model.coef) == len(FEATURES)
+    assert {"FNC-1 train", "SemEval train", "Perspectrum train"} == set(model.info["trained_on"])
+    again = LinearModel.from_dict(json.loads(json.dumps(model.to_dict())))
+    assert again == model
+
+
+def test_a_changed_default_file_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = json.loads(offtopic.DEFAULT_PATH.read_text())
+    spec["intercept"] += 1.0
+    (tmp_path / "m.json").write_text(json.dumps(spec))
+    monkeypatch.setattr(offtopic, "DEFAULT_PATH", tmp_path / "m.json")
+    offtopic.default_model.cache_clear()
+    try:
+        with pytest.raises(ValueError, match="sha256"):
+            offtopic.default_model()
+    finally:
+        monkeypatch.undo()
+        offtopic.default_model.cache_clear()
+
+
+def test_a_thread_with_only_a_title_judges_its_first_comment_on_the_title() -> None:
+    thread = Thread(id="t", title="Japan must strengthen NATO ties to safeguard global peace, PM says")
+    rel = Relevance.fit([thread.title, "Japan and NATO should work together.", "Ramen near the station."],
+                        threads=[thread])
+    on = rel.score("Japan working with NATO makes the region safer.", thread)
+    off = rel.score("Is the ramen shop near the station still open?", thread)
+    assert on["probability"] < 0.5 <= off["probability"], (on, off)
+    assert "the title/target" in on["reason"] and on["model"] == default_model().name
+
+
+def test_probabilities_rank_without_ties_and_reasons_name_the_closest_part(store: Store) -> None:
+    ds = load_dataset(SEED)
+    rel = Relevance.fit([f"{t.title}\n{t.target}\n{t.body}" for t in ds.threads] + [c.text for c in ds.comments],
+                        threads=ds.threads)
+    tags = Tagger(store, relevance=rel).tag_thread(ds.threads[0], ds.comments)
+    p = [t["off_topic"]["probability"] for t in tags]
+    assert all(0.0 < q < 1.0 for q in p)
+    unique = {t["own_text"] for t in tags}
+    assert len(set(p)) >= len(unique) - 1  # distinct texts, distinct scores (no 4-place rounding)
+    reasons = [t["off_topic"]["reason"] for t in tags]
+    assert any("closest to earlier comment kishida-nato-0" in r for r in reasons)
+    assert any("closest to the article (similarity 0." in r for r in reasons)
+
+
+def test_threshold_at_90_percent_precision() -> None:
+    import numpy as np
+
+    y = np.array([1, 1, 1, 0, 1, 0, 0, 0])
+    p = np.array([0.9, 0.8, 0.7, 0.65, 0.6, 0.3, 0.2, 0.1])
+    assert threshold_at(y, p) == (0.7, 1.0)
+    assert threshold_at(y, p, 0.75) == (0.6, 0.8)
+
+
+def _site_data(tmp_path: Path) -> Path:
+    """The generated threads, plus off-topic comments of another kind (a site whose moderators flag these)."""
+    ds = make_dataset(90, targets=3)
+    extra = [Comment(id=f"x{i}", thread_id=f"t{i % 3}", text=f"Great recipe {i}, I will cook it tonight",
+                     stance="none", off_topic=True) for i in range(12)]
+    write_dataset(Dataset(ds.threads, ds.comments + extra), tmp_path / "site")
+    return tmp_path / "site"
+
+
+def test_a_site_trained_model_changes_the_served_probability_and_the_queue(tmp_path: Path, store: Store) -> None:
+    data = _site_data(tmp_path)
+    result = train([data], tmp_path / "m", seed=0, grid=(1.0,), n_splits=3, features={"semantic": 0.0})
+    manifest = result["manifest"]
+    assert isinstance(manifest["thresholds"]["off_topic"], float)
+    assert 0.0 < manifest["thresholds"]["off_topic_precision"] <= 0.9
+    assert manifest["off_topic_relevance"]["refines"] == default_model().name
+    scorer = load_model(tmp_path / "m")
+    ds = load_dataset(data)
+    rel = Relevance.fit([f"{t.title}\n{t.body}" for t in ds.threads] + [c.text for c in ds.comments],
+                        threads=ds.threads)
+    thread = ds.threads[0]
+    comments = [c for c in ds.comments if c.thread_id == thread.id]
+    default_tagger, site_tagger = Tagger(store, relevance=rel), Tagger(store, model=scorer, relevance=rel)
+    default_policy, site_policy = make_policy(CONFIG, {}), make_policy(CONFIG, manifest)
+    assert site_policy.off_topic == manifest["thresholds"]["off_topic"] != default_policy.off_topic
+    queues: dict[str, list[tuple[bool, str, str]]] = {"default": [], "site": []}
+    for i, c in enumerate(comments):
+        d = default_tagger.tag(c, thread, comments[:i], remember=False)
+        s = site_tagger.tag(c, thread, comments[:i], remember=False)
+        assert d["off_topic"]["probability"] != s["off_topic"]["probability"]
+        assert "[site model " in s["off_topic"]["reason"] and "[default model" in d["off_topic"]["reason"]
+        queues["default"].append((bool(c.off_topic), route(d, default_policy)["name"], c.id))
+        queues["site"].append((bool(c.off_topic), route(s, site_policy)["name"], c.id))
+    flagged = {k: [(off, cid) for off, name, cid in v if name == "off-topic"] for k, v in queues.items()}
+    wrong = {k: sum(not off for off, _ in v) for k, v in flagged.items()}
+    assert wrong["site"] < wrong["default"], flagged  # the site's labels: these generated comments are on topic
+    assert sum(off for off, _ in flagged["site"]) >= 0.8 * len(flagged["site"]), flagged  # ~ its 90% precision
+    assert sum(cid.startswith("x") for _, cid in flagged["site"]) >= 2, flagged  # the recipes stay flagged

@@ -1,0 +1,113 @@
+"""Rebuild the shipped default off-topic model: ``python -m training.offtopic DATA_DIR [--out FILE]``.
+
+Trained on the *train* splits of FNC-1 (each headline under its body, after the body's related headlines;
+unrelated = off-topic), SemEval-2016 6A (tweets under their target and under another one) and Perspectrum
+(perspectives under their claim and under another one): never on SFU (non-commercial) nor the seed thread.
+Features are computed by the product's own code (moderation.labelling.relevance); each set weighs the same and,
+within it, both classes; in a third of the rows the store is taken to hold this thread alone (no other thread
+to compare with), and 30% of the cases are a thread's first few comments. C is chosen by log loss with folds
+grouped by thread. The output is bit-identical for the same data: print its sha256 and set DEFAULT_SHA256.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+from pathlib import Path
+
+import numpy as np
+from sklearn.metrics import average_precision_score, roc_auc_score
+
+from moderation.labelling.offtopic import DEFAULT_PATH, FEATURES, FORMAT, LinearModel, row, sha256_file
+from moderation.labelling.relevance import Relevance
+from training.offtopic_model import choose_c, fit_logistic, standardise, threshold_at
+from training.offtopic_sets import OffTopicSet, fnc1, perspectrum, semeval
+
+EARLY = 0.3  # share of cases that are among a thread's first comments
+ALONE = 1 / 3  # share of rows computed as if the store held no other thread
+SEED = 0
+
+
+def training_sets(data: Path, *, smoke: bool = False) -> list[OffTopicSet]:
+    """The three training sets (train splits only)."""
+    sets = [fnc1(data / "fnc1", "train", discussion=True, seed=SEED, early=EARLY),
+            semeval(data / "semeval2016-task6", "train", seed=SEED, early=EARLY),
+            perspectrum(data / "perspectrum", "train", seed=SEED, early=EARLY)]
+    if smoke:
+        for s in sets:
+            keep = {t.id for t in s.threads[:: max(1, len(s.threads) // 20)]}
+            s.threads = [t for t in s.threads if t.id in keep]
+            s.cases = [c for c in s.cases if c.thread.id in keep][:: max(1, len(s.cases) // 3000)]
+            s.docs = [f"{t.title}\n{t.target}\n{t.body}" for t in s.threads] + [c.comment.text for c in s.cases]
+    return sets
+
+
+def set_rows(s: OffTopicSet, rng: random.Random) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Feature rows, labels and thread groups of one set, through Relevance as the tagger calls it."""
+    rel = Relevance.fit(s.docs, threads=s.threads)
+    X, y, groups = [], [], []
+    for case in s.cases:
+        text = case.comment.text.strip()
+        f = rel.features(text, case.thread, [(c.id, c.text.strip()) for c in case.earlier])
+        if rng.random() < ALONE:
+            f = {**f, "has_other": False, "other_lex": 0.0, "other_sem": 0.0}
+        X.append(row(f, text))
+        y.append(float(case.off_topic))
+        groups.append(f"{s.name}/{case.thread.id}")
+    return np.asarray(X), np.asarray(y), groups
+
+
+def build(data: Path, *, smoke: bool = False, log: object = print) -> dict:
+    """The default model's JSON form, fitted on the training sets."""
+    rng = random.Random(SEED)
+    parts = []
+    for s in training_sets(data, smoke=smoke):
+        X, y, g = set_rows(s, rng)
+        parts.append((s.name, X, y, g))
+        log(f"{s.name}: {len(y)} rows, {int(y.sum())} off-topic", file=sys.stderr)  # type: ignore[operator]
+    X = np.vstack([p[1] for p in parts])
+    y = np.concatenate([p[2] for p in parts])
+    groups = np.asarray([g for p in parts for g in p[3]])
+    names = np.asarray([p[0] for p in parts for _ in p[2]])
+    w = np.zeros(len(y))
+    for name, *_ in parts:
+        for cls in (0.0, 1.0):
+            cell = (names == name) & (y == cls)
+            w[cell] = 1.0 / (2 * len(parts) * max(1, cell.sum()))
+    mean, scale = standardise(X)
+    Z = (X - mean) / scale
+    cv = choose_c(Z, y, w, groups)
+    coef, b = fit_logistic(Z, y, w, cv["C"])
+    per_set = {}
+    for name, *_ in parts:
+        m = names == name
+        per_set[name] = {"roc_auc": round(float(roc_auc_score(y[m], cv["oof"][m])), 4),
+                         "average_precision": round(float(average_precision_score(y[m], cv["oof"][m])), 4)}
+    threshold, precision = threshold_at(y, cv["oof"])
+    info = {"format": FORMAT, "trained_on": [p[0] for p in parts], "rows": len(y), "C": cv["C"],
+            "cv": {"grouped_by": "thread", "folds": cv["folds"], "log_loss_by_C": cv["log_loss_by_C"],
+                   "out_of_fold": per_set, "threshold_p90": threshold, "threshold_precision": precision},
+            "smoke": smoke}
+    model = LinearModel("default model (FNC-1, SemEval, Perspectrum)", FEATURES, tuple(map(float, mean)),
+                        tuple(map(float, scale)), tuple(map(float, coef)), b, info)
+    return model.to_dict()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Rebuild the default model file and print its sha256."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("data", type=Path, help="the benchmark data folder (../shared/data)")
+    parser.add_argument("--out", type=Path, default=DEFAULT_PATH)
+    parser.add_argument("--smoke", action="store_true", help="a few threads of each set (for the tests)")
+    args = parser.parse_args(argv)
+    spec = build(args.data, smoke=args.smoke)
+    args.out.write_text(json.dumps(spec, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    print(json.dumps(spec["cv"], indent=1))
+    print(f"{args.out}: sha256 {sha256_file(args.out)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

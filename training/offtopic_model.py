@@ -1,0 +1,145 @@
+"""Fitting the off-topic model (moderation.labelling.offtopic.LinearModel): the default's and a site's.
+
+Both are an L2-regularised logistic regression over the standardised relevance features, fitted by L-BFGS
+from zero (deterministic: the same rows give the same bytes). A site's model *refines* the default: it learns
+a correction ``d`` to the default's weights, penalised toward zero, so a few labels move it a little and many
+labels move it far. C is chosen by cross-validated log loss with folds grouped by thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from scipy.optimize import minimize
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import GroupKFold
+
+from moderation.dataset import Dataset
+from moderation.labelling.offtopic import FEATURES, LinearModel, default_model, row
+from moderation.labelling.relevance import Relevance
+
+C_GRID = (0.01, 0.1, 1.0, 10.0)
+PRECISION = 0.9  # the queue threshold is the lowest probability whose out-of-fold precision reaches this
+
+
+def fit_logistic(Z: np.ndarray, y: np.ndarray, w: np.ndarray, C: float,
+                 offset: np.ndarray | None = None) -> tuple[np.ndarray, float]:
+    """Weights and intercept minimising weighted log loss + |coef|^2 / (2C), logits offset by ``offset``."""
+    off = np.zeros(len(y)) if offset is None else offset
+    w = w / w.sum() * len(y)
+
+    def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        z = off + Z @ theta[:-1] + theta[-1]
+        p = 1.0 / (1.0 + np.exp(-z))
+        value = float(np.sum(w * (np.logaddexp(0.0, z) - y * z)) + theta[:-1] @ theta[:-1] / (2 * C))
+        g = w * (p - y)
+        return value, np.append(Z.T @ g + theta[:-1] / C, g.sum())
+
+    res = minimize(loss, np.zeros(Z.shape[1] + 1), jac=True, method="L-BFGS-B",
+                   options={"maxiter": 5000, "gtol": 1e-9})
+    return res.x[:-1], float(res.x[-1])
+
+
+def _logloss(y: np.ndarray, p: np.ndarray, w: np.ndarray) -> float:
+    p = np.clip(p, 1e-12, 1 - 1e-12)
+    return float(np.sum(w * -(y * np.log(p) + (1 - y) * np.log(1 - p))) / w.sum())
+
+
+def choose_c(Z: np.ndarray, y: np.ndarray, w: np.ndarray, groups: np.ndarray, offset: np.ndarray | None = None,
+             grid: Sequence[float] = C_GRID, n_splits: int = 5) -> dict[str, Any]:
+    """The C of the grid with the lowest out-of-fold weighted log loss, and that C's out-of-fold probabilities."""
+    folds = list(GroupKFold(min(n_splits, len(set(groups.tolist())))).split(Z, y, groups))
+    off = np.zeros(len(y)) if offset is None else offset
+    losses, oofs = {}, {}
+    for c in grid:
+        oof = np.zeros(len(y))
+        for tr, te in folds:
+            coef, b = fit_logistic(Z[tr], y[tr], w[tr], c, off[tr])
+            oof[te] = 1.0 / (1.0 + np.exp(-(off[te] + Z[te] @ coef + b)))
+        losses[c], oofs[c] = _logloss(y, oof, w), oof
+    best = min(grid, key=lambda c: (losses[c], c))
+    return {"C": best, "log_loss_by_C": {str(c): round(v, 6) for c, v in losses.items()}, "oof": oofs[best],
+            "folds": len(folds)}
+
+
+def threshold_at(y: np.ndarray, p: np.ndarray, precision: float = PRECISION) -> tuple[float | None, float]:
+    """The lowest probability at which flagging p >= it has at least ``precision``; else the most precise one."""
+    order = np.argsort(-p, kind="stable")
+    hits = np.cumsum(y[order])
+    prec = hits / np.arange(1, len(y) + 1)
+    ok = [i for i in range(len(y)) if prec[i] >= precision and (i + 1 == len(y) or p[order[i + 1]] < p[order[i]])]
+    if ok:
+        return float(p[order[ok[-1]]]), float(prec[ok[-1]])
+    if not len(y):
+        return None, 0.0
+    i = int(np.argmax(prec))
+    return float(p[order[i]]), float(prec[i])
+
+
+def standardise(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Column means and scales (1 for a constant column)."""
+    mean, scale = X.mean(axis=0), X.std(axis=0)
+    return mean, np.where(scale > 0, scale, 1.0)
+
+
+def dataset_rows(datasets: Sequence[Dataset]) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    """Features, off-topic labels, thread groups and ids of every comment with an off-topic label.
+
+    Each comment is judged as the tagger judges it: its own text after the own texts of the thread's comments
+    before it, with idf and the other threads from the datasets it came with.
+    """
+    from moderation.labelling.owntext import thread_own_texts
+
+    X, y, groups, ids = [], [], [], []
+    for ds in datasets:
+        rel = Relevance.fit([f"{t.title}\n{t.target}\n{t.body}" for t in ds.threads] + [c.text for c in ds.comments],
+                            threads=ds.threads)
+        by_thread: dict[str, list] = {t.id: [] for t in ds.threads}
+        for c in ds.comments:
+            by_thread[c.thread_id].append(c)
+        for t in ds.threads:
+            own = thread_own_texts(t, by_thread[t.id])
+            context = [(c.id, own.get(c.id) or c.text.strip()) for c in by_thread[t.id]]
+            for i, c in enumerate(by_thread[t.id]):
+                if c.off_topic is None:
+                    continue
+                text = context[i][1]
+                X.append(row(rel.features(text, t, context[:i]), text))
+                y.append(float(c.off_topic))
+                groups.append(t.id)
+                ids.append(c.id)
+    return np.asarray(X).reshape(-1, len(FEATURES)), np.asarray(y), np.asarray(groups), ids
+
+
+def fit_site_model(datasets: Sequence[Dataset], name: str) -> dict[str, Any]:
+    """A site's model refining the default on its off-topic labels, its CV figures and its 90%-precision threshold."""
+    base = default_model()
+    X, y, groups, _ = dataset_rows(datasets)
+    mean, scale = np.asarray(base.mean), np.asarray(base.scale)
+    Z = (X - mean) / scale
+    offset = Z @ np.asarray(base.coef) + base.intercept
+    w = np.ones(len(y))  # calibrated to the site's own labels
+    cv = choose_c(Z, y, w, groups, offset)
+    coef, b = fit_logistic(Z, y, w, cv["C"], offset)
+    threshold, precision = threshold_at(y, cv["oof"])
+    default_auc = roc_auc_score(y, 1 / (1 + np.exp(-offset))) if 0 < y.sum() < len(y) else None
+    figures = {"rows": len(y), "off_topic": int(y.sum()), "C": cv["C"], "log_loss_by_C": cv["log_loss_by_C"],
+               "grouped_by": "thread", "folds": cv["folds"],
+               "roc_auc": float(roc_auc_score(y, cv["oof"])) if 0 < y.sum() < len(y) else None,
+               "default_roc_auc": default_auc, "threshold": threshold, "threshold_precision": precision}
+    model = LinearModel(name, FEATURES, base.mean, base.scale, tuple(float(v) for v in np.asarray(base.coef) + coef),
+                        float(base.intercept + b), {"refines": base.name, "cv": figures})
+    return {"model": model.to_dict(), "cv": figures, "threshold": threshold, "precision": precision}
+
+
+def site_off_topic(data: Sequence[Any], store: Any, version: str) -> dict[str, Any]:
+    """The manifest entries of a site's off-topic model: the model, its CV figures and the queue threshold."""
+    from moderation.dataset import load_dataset
+
+    datasets = [load_dataset(d) for d in data] + ([store.export_dataset()] if store is not None else [])
+    fitted = fit_site_model(datasets, f"site model {version}")
+    thresholds = {"off_topic": fitted["threshold"],
+                  "off_topic_precision": PRECISION if fitted["precision"] >= PRECISION else fitted["precision"]}
+    return {"off_topic_relevance": fitted["model"], "thresholds": thresholds}
