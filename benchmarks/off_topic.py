@@ -73,11 +73,11 @@ def product_scores(s: OffTopicSet) -> tuple[np.ndarray, float]:
         try:
             tagger = Tagger(store, relevance=relevance)
             t0 = time.perf_counter()
-            tags = [tagger.tag(c.comment, c.thread, c.earlier, remember=False)["off_topic"] for c in s.cases]
+            tags = [tagger.tag(c.comment, c.thread, c.earlier, remember=False).off_topic for c in s.cases]
             rate = len(tags) / (time.perf_counter() - t0)
         finally:
             forget_stores()
-    return np.asarray([t["probability"] for t in tags]), rate
+    return np.asarray([t.probability for t in tags]), rate
 
 
 def references(s: OffTopicSet) -> dict[str, np.ndarray]:

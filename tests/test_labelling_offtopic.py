@@ -53,14 +53,16 @@ def test_a_thread_with_only_a_title_judges_its_first_comment_on_the_title() -> N
     on = rel.score("Japan working with NATO makes the region safer.", thread)
     off = rel.score("Is the ramen shop near the station still open?", thread)
     assert on["probability"] < 0.5 <= off["probability"], (on, off)
-    assert "the title/target" in on["reason"] and on["model"] == default_model().name
+    assert "the title/target" in on["reason"] and f"[{default_model().name}]" in on["reason"]
 
 
 def test_probabilities_rank_without_ties_and_reasons_name_the_closest_part(store: Store) -> None:
     ds = load_dataset(SEED)
     rel = Relevance.fit([f"{t.title}\n{t.target}\n{t.body}" for t in ds.threads] + [c.text for c in ds.comments],
                         threads=ds.threads)
-    tags = Tagger(store, relevance=rel).tag_thread(ds.threads[0], ds.comments)
+    tagger = Tagger(store, relevance=rel)
+    tags = [tagger.tag(c, ds.threads[0], ds.comments[:i], remember=False).to_json()
+            for i, c in enumerate(ds.comments)]
     p = [t["off_topic"]["probability"] for t in tags]
     assert all(0.0 < q < 1.0 for q in p)
     unique = {t["own_text"] for t in tags}
@@ -108,10 +110,11 @@ def test_a_site_trained_model_changes_the_served_probability_and_the_queue(tmp_p
     for i, c in enumerate(comments):
         d = default_tagger.tag(c, thread, comments[:i], remember=False)
         s = site_tagger.tag(c, thread, comments[:i], remember=False)
-        assert d["off_topic"]["probability"] != s["off_topic"]["probability"]
-        assert "[site model " in s["off_topic"]["reason"] and "[default model" in d["off_topic"]["reason"]
-        queues["default"].append((bool(c.off_topic), route(d, default_policy)["name"], c.id))
-        queues["site"].append((bool(c.off_topic), route(s, site_policy)["name"], c.id))
+        assert d.off_topic.probability != s.off_topic.probability
+        assert "[site model " in s.off_topic.reason and "[default model" in d.off_topic.reason
+        assert s.off_topic.source == f"trained model {scorer.version}" and d.off_topic.source == "relevance"
+        queues["default"].append((bool(c.off_topic), route(d, default_policy).queue, c.id))
+        queues["site"].append((bool(c.off_topic), route(s, site_policy).queue, c.id))
     flagged = {k: [(off, cid) for off, name, cid in v if name == "off-topic"] for k, v in queues.items()}
     wrong = {k: sum(not off for off, _ in v) for k, v in flagged.items()}
     assert wrong["site"] < wrong["default"], flagged  # the site's labels: these generated comments are on topic

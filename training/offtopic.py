@@ -48,9 +48,16 @@ def set_rows(s: OffTopicSet, rng: random.Random) -> tuple[np.ndarray, np.ndarray
     """Feature rows, labels and thread groups of one set, through Relevance as the tagger calls it."""
     rel = Relevance.fit(s.docs, threads=s.threads)
     X, y, groups = [], [], []
-    for case in s.cases:
+    topic = None
+    for case in s.cases:  # thread by thread, fewest earlier comments first: each topic grows, as the tagger's
         text = case.comment.text.strip()
-        f = rel.features(text, case.thread, [(c.id, c.text.strip()) for c in case.earlier])
+        n = len(topic) if topic is not None else 0
+        if topic is None or topic.thread is not case.thread or n > len(case.earlier) or \
+                (n and case.earlier[n - 1].id != topic.ids[-1]):
+            topic, n = rel.topic(case.thread), 0
+        for c in case.earlier[n:]:
+            topic.add(c.id, c.text.strip())
+        f = rel.topic_features(topic, text)
         if rng.random() < ALONE:
             f = {**f, "has_other": False, "other_lex": 0.0, "other_sem": 0.0}
         X.append(row(f, text))

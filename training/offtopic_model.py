@@ -101,15 +101,15 @@ def dataset_rows(datasets: Sequence[Dataset]) -> tuple[np.ndarray, np.ndarray, n
             by_thread[c.thread_id].append(c)
         for t in ds.threads:
             own = thread_own_texts(t, by_thread[t.id])
-            context = [(c.id, own.get(c.id) or c.text.strip()) for c in by_thread[t.id]]
-            for i, c in enumerate(by_thread[t.id]):
-                if c.off_topic is None:
-                    continue
-                text = context[i][1]
-                X.append(row(rel.features(text, t, context[:i]), text))
-                y.append(float(c.off_topic))
-                groups.append(t.id)
-                ids.append(c.id)
+            topic = rel.topic(t)
+            for c in by_thread[t.id]:
+                text = own.get(c.id) or c.text.strip()
+                if c.off_topic is not None:
+                    X.append(row(rel.topic_features(topic, text), text))
+                    y.append(float(c.off_topic))
+                    groups.append(t.id)
+                    ids.append(c.id)
+                topic.add(c.id, text)
     return np.asarray(X).reshape(-1, len(FEATURES)), np.asarray(y), np.asarray(groups), ids
 
 
