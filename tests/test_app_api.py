@@ -8,16 +8,21 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import CliRunner
 
 from moderation.cli import main
 from tests.test_app_support import auth, service_fixture  # noqa: F401 - the `service` fixture
 
 
-def test_score_answers_every_attribute_and_stores_by_default(service: dict) -> None:
+def test_score_answers_every_attribute_and_stores_only_when_asked(service: dict) -> None:
     client, store = service["client"], service["store"]
-    r = client.post("/v1/score", json={"id": "s1", "text": "I support NATO ties.", "thread_id": "t1"},
-                    headers=auth(service["keys"]["scorer"]))
+    before = store.counts()
+    probe = client.post("/v1/score", json={"id": "s0", "text": "I support NATO ties.", "thread_id": "t1"},
+                        headers=auth(service["keys"]["scorer"]))
+    assert probe.status_code == 200 and probe.get_json()["stored"] is False and store.counts() == before
+    r = client.post("/v1/score", json={"id": "s1", "text": "I support NATO ties.", "thread_id": "t1",
+                                       "store": True}, headers=auth(service["keys"]["scorer"]))
     assert r.status_code == 200, r.get_json()
     body = r.get_json()
     assert body["model_version"] == "v1" and body["stored"] is True
@@ -45,7 +50,8 @@ def test_subset_of_attributes_and_store_false(service: dict) -> None:
 def test_inline_thread_and_duplicate_routing(service: dict) -> None:
     client, key = service["client"], service["keys"]["scorer"]
     thread = {"title": "A new article", "body": "About NATO."}
-    first = client.post("/v1/score", json={"text": "Same words here.", "thread": thread}, headers=auth(key))
+    first = client.post("/v1/score", json={"text": "Same words here.", "thread": thread, "store": True},
+                        headers=auth(key))
     second = client.post("/v1/score", json={"text": "Same words here.", "thread": thread}, headers=auth(key))
     assert first.get_json()["thread_id"] == second.get_json()["thread_id"]
     assert second.get_json()["duplicate"]["of"] == first.get_json()["id"]
@@ -155,3 +161,25 @@ def test_a_revoked_key_stops_working_within_key_cache_seconds(service: dict) -> 
     store.revoke_api_key(prefix)
     time.sleep(2.2)  # MODERATION_KEY_CACHE_SECONDS is 2
     assert client.post("/v1/score", json=body, headers=auth(key)).status_code == 401
+
+
+@pytest.mark.parametrize(("path", "body", "field"), [
+    ("/v1/score", {"text": "x", "thread_id": "t1", "stance": "favor"}, "stance"),
+    ("/v1/comments", {"text": "x", "thread_id": "t1", "off_topic": True}, "off_topic"),
+    ("/v1/score", {"text": "x", "thread": {"title": "T", "claim": "c"}}, "thread.claim"),
+    ("/v1/score/batch", {"comments": [{"text": "x", "thread_id": "t1"}], "stor": False}, "stor"),
+    ("/v1/score/batch", {"comments": [{"text": "x", "thread_id": "t1", "store": False}]}, "comments[0].store"),
+])
+def test_unknown_body_fields_are_refused_by_name(service: dict, path: str, body: dict, field: str) -> None:
+    before = service["store"].counts()
+    r = service["client"].post(path, json=body, headers=auth(service["keys"]["scorer"]))
+    assert r.status_code == 400
+    error = r.get_json()["error"]
+    assert error["field"] == field and error["message"].startswith(f"unknown field {field!r} (expected ")
+    assert service["store"].counts() == before
+
+
+def test_unknown_decision_field_is_refused(service: dict) -> None:
+    r = service["client"].post("/v1/comments/nope/decision", json={"action": "approve", "reason": "spam"},
+                               headers=auth(service["keys"]["moderator"]))
+    assert r.status_code == 400 and r.get_json()["error"]["field"] == "reason"

@@ -14,6 +14,7 @@ from tests.pages_live import PASSWORD, make_app, seed_store, serve
 pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api")
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+SHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"  # the README's pictures
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
@@ -106,13 +107,13 @@ def test_annotator_labels_ten_with_the_keyboard_one_request_each(browser, live) 
     assert page.locator("blockquote.quote a.src").first.inner_text().startswith("quoted from #2")
     assert page.locator(f"aside.context #src-{THREAD}-002").is_visible()
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "labelling.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / "labelling.png"), full_page=True)
     page.keyboard.press("?")
     assert page.locator("dialog#guidelines").is_visible()
     page.keyboard.press("Escape")
     phone, phone_page = _page(browser, {"width": 390, "height": 844})
     _login(phone_page, base, "ann", f"/label/{THREAD}?c={THREAD}-007")
-    phone_page.screenshot(path=str(ARTIFACTS / "labelling-phone.png"), full_page=True)
+    phone_page.screenshot(path=str(SHOTS / "labelling-phone.png"), full_page=True)
     phone.close()
     context.close()
 
@@ -174,8 +175,8 @@ def test_moderator_works_a_queue_with_keys(browser, live) -> None:  # noqa: ANN0
     page.wait_for_function("() => document.getElementById('queue-count').textContent === '0'")
     [rejected] = store.decisions_for(f"{THREAD}-007")
     [approved] = store.decisions_for(f"{THREAD}-010")
-    assert (rejected["action"], rejected["reason_code"], rejected["actor"]) == ("reject", "other", "user:mod")
-    assert (approved["action"], approved["actor"]) == ("approve", "user:mod")
+    assert (rejected["action"], rejected["reason_code"], rejected["actor"]) == ("reject", "other", "mod")
+    assert (approved["action"], approved["actor"]) == ("approve", "mod")
 
     # Two near-copies of one comment: one card, one key, both decided (each in the audit log).
     page.goto(f"{base}/queues/duplicate")

@@ -14,7 +14,8 @@ def test_real_tagger_finds_a_repost_and_store_false_leaves_no_trace(db_url: str)
     key = store.create_api_key("scorer")[0]
     client = track_app(create_app({"database_url": db_url, "testing": True, "log_json": False})).test_client()
     text = "Japan has every reason to work with NATO while China keeps building up its navy."
-    first = client.post("/v1/score", json={"id": "p1", "text": text, "thread_id": "t1", "author": "ann"},
+    first = client.post("/v1/score", json={"id": "p1", "text": text, "thread_id": "t1", "author": "ann",
+                                            "store": True},
                         headers=auth(key))
     assert first.status_code == 200, first.get_json()
     body = first.get_json()

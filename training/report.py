@@ -1,4 +1,5 @@
-"""The training report: report.json, and report.html with the confusion matrix and per-class bars drawn as SVG."""
+"""The training report: report.json, and report.html with the confusion matrix, per-class bars and the
+reliability curve drawn as SVG."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import json
 from html import escape
 from pathlib import Path
 from typing import Any
+
+from moderation.charts import reliability_curve
 
 
 def confusion_svg(labels: list[str], matrix: list[list[int]], cell: int = 64) -> str:
@@ -79,7 +82,7 @@ def render_html(manifest: dict[str, Any], metrics: dict[str, Any]) -> str:
     ]
     if "calibration" in st:
         parts += [f"<h3>Calibration: Brier {st['calibration']['brier']:.4f}</h3>",
-                  _table(st["calibration"]["reliability"])]
+                  str(reliability_curve(st["calibration"]["reliability"])), _table(st["calibration"]["reliability"])]
     if "off_topic" in metrics:
         ot = metrics["off_topic"]
         parts += ["<h2>Off-topic (cross-validated)</h2>",

@@ -196,7 +196,7 @@ def _train(data: Sequence[str | Path], out: str | Path, *, seed: int, store: Any
         "stance_trained_ids": {"file": TRAINED_IDS, "count": len(st["rows"]),
                                "sha256": hashlib.sha256(trained_ids).hexdigest()},
     }
-    if ot is not None:  # the off-topic model the tagger uses: the default refined on these labels (issue 13)
+    if ot:  # the off-topic model the tagger uses: the default refined on these labels (issue 13)
         manifest.update(site_off_topic(data, store, manifest["version"]))
     phases.start("writing the model", 1)
     _write_trained_ids(Path(out), trained_ids)

@@ -41,20 +41,27 @@ def _op(summary: str, ok: dict[str, Any], *, body: dict[str, Any] | None = None,
     return op
 
 
-_THREAD = {"type": "object", "required": ["title"], "properties": {
+# Every request object is closed (additionalProperties false): an unknown field is a 400 naming it.
+_THREAD = {"type": "object", "required": ["title"], "additionalProperties": False, "properties": {
     "id": {"type": "string", "maxLength": 200}, "title": {"type": "string"}, "body": {"type": "string"},
     "target": {"type": "string"}, "url": {"type": "string"}}}
-_COMMENT = {"type": "object", "required": ["text"], "properties": {
+_COMMENT_PROPS = {
     "text": {"type": "string", "minLength": 1}, "thread_id": {"type": "string", "maxLength": 200},
     "thread": {"$ref": "#/components/schemas/Thread"}, "id": {"type": "string", "maxLength": 200},
     "parent_id": {"type": "string", "maxLength": 200}, "author": {"type": "string", "maxLength": 200},
-    "created_at": {"type": "string", "maxLength": 64}}}
-_OPTIONS = {"attributes": {"type": "array", "items": {"type": "string", "enum": list(ATTRIBUTES)}},
-            "store": {"type": "boolean", "default": True}}
-_SCORE_REQ = {"allOf": [{"$ref": "#/components/schemas/Comment"},
-                        {"type": "object", "properties": _OPTIONS}]}
-_BATCH_REQ = {"type": "object", "required": ["comments"], "properties": {
-    "comments": {"type": "array", "minItems": 1, "items": {"$ref": "#/components/schemas/Comment"}}, **_OPTIONS}}
+    "created_at": {"type": "string", "maxLength": 64}}
+_COMMENT = {"type": "object", "required": ["text"], "additionalProperties": False, "properties": _COMMENT_PROPS}
+_ATTRIBUTES = {"type": "array", "items": {"type": "string", "enum": list(ATTRIBUTES)}}
+_NO_STORE = {"type": "boolean", "default": False,
+             "description": "true also stores the comment (not queued); by default a score call stores nothing"}
+_SCORE_REQ = {"type": "object", "required": ["text"], "additionalProperties": False, "properties": {
+    **_COMMENT_PROPS, "attributes": _ATTRIBUTES, "store": _NO_STORE}}
+_INGEST_REQ = {"type": "object", "required": ["text"], "additionalProperties": False, "properties": {
+    **_COMMENT_PROPS, "attributes": _ATTRIBUTES,
+    "store": {"type": "boolean", "enum": [True], "default": True, "description": "always stores"}}}
+_BATCH_REQ = {"type": "object", "required": ["comments"], "additionalProperties": False, "properties": {
+    "comments": {"type": "array", "minItems": 1, "items": {"$ref": "#/components/schemas/Comment"}},
+    "attributes": _ATTRIBUTES, "store": _NO_STORE}}
 _QUEUE = {"type": "object", "properties": {"name": {"type": "string", "enum": list(QUEUES)},
                                            "priority": {"type": "number"},
                                            "reasons": {"type": "array", "items": {"type": "string"}},
@@ -65,12 +72,12 @@ _RESULT = {"type": "object", "required": ["id", "thread_id", "model_version", "s
     "quotes": {"type": "array", "items": {"type": "object"}}, "duplicate": {"type": ["object", "null"]},
     "off_topic": {"type": ["object", "null"]}, "stance": {"type": ["object", "null"]},
     "queue": {"$ref": "#/components/schemas/Queue"}, "reasons": {"type": "array"}}}
-_DECISION_REQ = {"type": "object", "required": ["action"], "properties": {
+_DECISION_REQ = {"type": "object", "required": ["action"], "additionalProperties": False, "properties": {
     "action": {"type": "string", "enum": list(ACTIONS)},
     "reason_code": {"type": "string", "enum": list(REJECT_REASONS)},
-    "label": {"type": "object", "properties": {"stance": {"type": "string", "enum": list(STANCES)},
-                                               "off_topic": {"type": "boolean"},
-                                               "duplicate_of": {"type": "string"}}}}}
+    "label": {"type": "object", "additionalProperties": False, "properties": {
+        "stance": {"type": "string", "enum": list(STANCES)}, "off_topic": {"type": "boolean"},
+        "duplicate_of": {"type": "string"}}}}}
 _CORAL_REQ = {"type": "object", "required": ["comment", "story"], "properties": {
     "action": {"type": "string", "enum": ["NEW", "EDIT"]},
     "comment": {"type": "object", "required": ["body"], "properties": {
@@ -104,7 +111,7 @@ def document() -> dict[str, Any]:
                 "results": {"type": "array", "items": {"$ref": "#/components/schemas/Result"}},
                 "count": {"type": "integer"}}}, body=_BATCH_REQ, role="scorer", errors=_IN)},
             "/v1/comments": {"post": _op("Store, score and queue a comment", {"$ref": "#/components/schemas/Result"},
-                                         body=_SCORE_REQ, role="scorer", errors=_IN, status=201)},
+                                         body=_INGEST_REQ, role="scorer", errors=_IN, status=201)},
             "/v1/queues": {"get": _op("Open items per queue", _OBJ, role="moderator", errors=(401, 403))},
             "/v1/queues/{name}": {"get": _op("A queue's open items, highest priority first", _OBJ,
                                              role="moderator", errors=(400, 401, 403, 404),

@@ -27,15 +27,15 @@ def _score(items: list[validation.ScoreItem], options: validation.Options, *, en
 
 
 def score_one(body: dict[str, Any]) -> dict[str, Any]:
-    """POST /v1/score: one comment's tags, queue and model version."""
+    """POST /v1/score: one comment's tags, queue and model version (stores nothing unless `store: true`)."""
     item = validation.parse_item(body, _limits()[0])
-    return _score([item], validation.parse_options(body), enqueue=False)[0]
+    return _score([item], validation.parse_options(body, store_default=False), enqueue=False)[0]
 
 
 def score_batch(body: dict[str, Any]) -> dict[str, Any]:
     """POST /v1/score/batch: many comments, answered in order."""
     items = validation.parse_batch(body, *_limits())
-    results = _score(items, validation.parse_options(body), enqueue=False)
+    results = _score(items, validation.parse_options(body, store_default=False), enqueue=False)
     return {"results": results, "count": len(results)}
 
 

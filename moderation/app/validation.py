@@ -17,6 +17,11 @@ ATTRIBUTES = ("own_text", "quotes", "duplicate", "off_topic", "stance", "queue",
 ACTIONS = ("approve", "reject", "relabel")
 REJECT_REASONS = ("off_topic", "duplicate", "spam", "abuse", "personal_attack", "misinformation", "other")
 MAX_ID = 200
+# The fields each body may carry: anything else is refused (a typo such as "stance" must not pass silently).
+ITEM_FIELDS = ("id", "thread_id", "thread", "text", "author", "parent_id", "created_at")
+OPTION_FIELDS = ("attributes", "store")
+THREAD_FIELDS = ("id", "title", "body", "target", "url")
+DECISION_FIELDS = ("action", "reason_code", "label")
 
 
 @dataclass
@@ -33,6 +38,14 @@ class Options:
 
     attributes: frozenset[str] | None = None
     store: bool = True
+
+
+def reject_unknown(obj: dict[str, Any], allowed: tuple[str, ...], where: str = "") -> None:
+    """InputError (400) naming the first field the body should not have."""
+    unknown = sorted(set(obj) - set(allowed))
+    if unknown:
+        raise InputError(f"unknown field {where + unknown[0]!r} (expected {', '.join(allowed)})",
+                         field=where + unknown[0])
 
 
 def json_body() -> dict[str, Any]:
@@ -80,6 +93,7 @@ def _thread(obj: Any, where: str) -> Thread:
     if not isinstance(obj, dict):
         raise InputError(f"{where}thread must be an object", field=where + "thread")
     w = where + "thread."
+    reject_unknown(obj, THREAD_FIELDS, w)
     title = _str(obj, "title", w, required=True, limit=10_000) or ""
     body = _str(obj, "body", w, limit=1_000_000) or ""
     target = _str(obj, "target", w, limit=10_000) or ""
@@ -94,6 +108,7 @@ def parse_item(obj: Any, max_chars: int, where: str = "") -> ScoreItem:
     """One comment object: text, thread_id or thread, optional id / parent_id / author / created_at."""
     if not isinstance(obj, dict):
         raise InputError(f"{where or 'comment'} must be an object", field=where.rstrip(".") or None)
+    reject_unknown(obj, ITEM_FIELDS if where else ITEM_FIELDS + OPTION_FIELDS, where)
     text = obj.get("text")
     if not isinstance(text, str) or not text.strip():
         raise InputError(f"{where}text is required and must be a non-empty string", field=where + "text")
@@ -127,8 +142,8 @@ def check_budget(items: list[ScoreItem]) -> None:
                             field=field)
 
 
-def parse_options(body: dict[str, Any]) -> Options:
-    """`attributes` (a subset of ATTRIBUTES) and `store` (default true)."""
+def parse_options(body: dict[str, Any], *, store_default: bool = True) -> Options:
+    """`attributes` (a subset of ATTRIBUTES) and `store` (default: store_default)."""
     attrs = body.get("attributes")
     if attrs is not None:
         if not isinstance(attrs, list) or not all(isinstance(a, str) for a in attrs):
@@ -138,7 +153,7 @@ def parse_options(body: dict[str, Any]) -> Options:
             raise InputError(f"unknown attribute {unknown[0]!r} (one of {', '.join(ATTRIBUTES)})",
                              field="attributes")
         attrs = frozenset(attrs)
-    store = body.get("store", True)
+    store = body.get("store", store_default)
     if not isinstance(store, bool):
         raise InputError("store must be true or false", field="store")
     return Options(attrs, store)
@@ -146,6 +161,7 @@ def parse_options(body: dict[str, Any]) -> Options:
 
 def parse_batch(body: dict[str, Any], max_chars: int, max_batch: int) -> list[ScoreItem]:
     """`comments`: a non-empty list of at most max_batch comment objects."""
+    reject_unknown(body, ("comments", *OPTION_FIELDS))
     items = body.get("comments")
     if not isinstance(items, list) or not items:
         raise InputError("comments must be a non-empty list", field="comments")
@@ -174,6 +190,7 @@ def parse_label(obj: Any) -> dict[str, Any]:
 
 def parse_decision(body: dict[str, Any]) -> dict[str, Any]:
     """`action` approve|reject|relabel; reject needs `reason_code`, relabel needs `label`."""
+    reject_unknown(body, DECISION_FIELDS)
     action = body.get("action")
     if action not in ACTIONS:
         raise InputError(f"action must be one of {', '.join(ACTIONS)}", field="action")

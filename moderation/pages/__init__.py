@@ -21,8 +21,8 @@ PREFIXES = ("/home", "/login", "/logout", "/label", "/guidelines", "/agreement",
 
 
 def owns(path: str) -> bool:
-    """True when the path belongs to the pages."""
-    return any(path == p.rstrip("/") or path.startswith(p.rstrip("/") + "/") for p in PREFIXES)
+    """True when the path belongs to the pages (the landing page `/` too)."""
+    return path == "/" or any(path == p.rstrip("/") or path.startswith(p.rstrip("/") + "/") for p in PREFIXES)
 
 
 class PagesSessionInterface(SecureCookieSessionInterface):
@@ -58,14 +58,19 @@ def _secret(app: Flask) -> str:
 
 def init_app(app: Flask) -> None:
     """Register the pages' blueprints, the session handling and the template helpers on the app."""
-    from moderation.pages import guidelines
-    from moderation.pages.views import admin, agreement, auth, label, queues, ui
+    from moderation.pages import guidelines, markup, welcome
+    from moderation.pages.store import pages_store
+    from moderation.pages.views import admin, agreement, auth, keys, label, queues, ui
 
     app.session_interface = PagesSessionInterface()  # cookie flags: moderation.app.headers
-    for module in (ui, auth, label, agreement, queues, admin):
+    for module in (ui, auth, label, agreement, queues, admin, keys):
         app.register_blueprint(module.bp)
 
     @app.context_processor
     def _helpers() -> dict[str, Any]:
         return {"current_user": session.current_user, "csrf_token": session.csrf_token, "may": accounts.may,
-                "csrf_field": session.CSRF_FIELD, "guidelines_html": guidelines.html}
+                "csrf_field": session.CSRF_FIELD, "guidelines_html": guidelines.html,
+                "first_steps": lambda: welcome.first_steps(pages_store())}
+
+    app.add_template_filter(markup.code_spans, "code_spans")
+    app.add_template_filter(markup.age, "age")

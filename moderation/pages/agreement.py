@@ -88,3 +88,24 @@ def adjudicate(store: Store, comment_id: str, lead: str, form: dict[str, str]) -
     return store.add_label(comment_id, stance=stance, off_topic=off_topic,
                            duplicate_of=form.get("duplicate_of") or None, annotator=lead, source=ADJUDICATION,
                            is_gold=True, note=(form.get("note") or "").strip() or None)
+
+
+def annotator_counts(coded: dict[str, dict[str, dict]]) -> list[tuple[str, dict[str, int]]]:
+    """How many comments each annotator labelled, by stance (and off-topic), most first: the agreement chart."""
+    counts: dict[str, dict[str, int]] = {}
+    for by in coded.values():
+        for who, label in by.items():
+            row = counts.setdefault(who, dict.fromkeys((*STANCES, "off-topic"), 0))
+            if label.get("off_topic"):
+                row["off-topic"] += 1
+            elif label.get("stance") in STANCES:
+                row[label["stance"]] += 1
+    return sorted(counts.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))
+
+
+def describe(form: dict[str, str]) -> str:
+    """A gold label as words: 'against, on-topic, not a duplicate'."""
+    off = form.get("off_topic", "") in ("1", "true", "yes", "on")
+    dup = form.get("duplicate_of") or ""
+    return (f"{form.get('stance', '')}, {'off-topic' if off else 'on-topic'}, "
+            f"{f'duplicate of {dup}' if dup else 'not a duplicate'}")

@@ -93,6 +93,14 @@ class QueuesMixin(StoreBase):
             rows = conn.execute(select(q.c.queue, func.count()).where(q.c.status == "open").group_by(q.c.queue))
             return {name: int(n) for name, n in rows}
 
+    def queue_oldest(self) -> dict[str, Any]:
+        """When the oldest open item of each queue was queued (the pages show its age)."""
+        q = schema.queue_items
+        with self.read() as conn:
+            rows = conn.execute(select(q.c.queue, func.min(q.c.created_at)).where(q.c.status == "open")
+                                .group_by(q.c.queue))
+            return {name: oldest for name, oldest in rows}
+
     def queue_items(self, name: str, *, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
         """A queue's open items, highest priority first, then oldest first."""
         q, c = schema.queue_items, schema.comments

@@ -36,6 +36,9 @@
     try { const e = await response.json(); return e.error.message; } catch (_) { return "error " + response.status; }
   }
 
+  // A select that shows another view as soon as it changes (no inline handlers: the pages' CSP forbids them).
+  document.querySelectorAll("select[data-autosubmit]").forEach((s) => s.addEventListener("change", () => s.form.submit()));
+
   // ---- labelling page ----
   const card = document.getElementById("card");
   if (card) {
@@ -110,6 +113,42 @@
     });
   }
 
+  // ---- adjudication page ----
+  const cases = document.getElementById("cases");
+  if (cases) {
+    const all = () => Array.from(cases.querySelectorAll(".case"));
+    let at = 0;
+    function select(i) {
+      const list = all();
+      if (!list.length) return;
+      at = Math.max(0, Math.min(i, list.length - 1));
+      list.forEach((el, k) => el.classList.toggle("selected", k === at));
+      list[at].scrollIntoView({block: "nearest"});
+    }
+    cases.addEventListener("click", (ev) => { const c = ev.target.closest(".case"); if (c) select(all().indexOf(c)); });
+    cases.addEventListener("keydown", (ev) => { if (ev.key === "Escape" && ev.target.tagName === "INPUT") ev.target.blur(); });
+    document.addEventListener("keydown", (ev) => {
+      if (typing(ev)) return;
+      const current = all()[at];
+      if (ev.key === "j") select(at + 1);
+      else if (ev.key === "k") select(at - 1);
+      else if (/^[1-9]$/.test(ev.key) && current) {
+        const row = current.querySelector('tr.choice[data-key="' + ev.key + '"] form.gold');
+        if (!row) return;
+        // A note written in any row of this case goes with the label chosen by key.
+        const note = Array.from(current.querySelectorAll("input[name=note]")).map((i) => i.value).find((v) => v);
+        if (note) row.querySelector("input[name=note]").value = note;
+        row.requestSubmit();
+      } else if (ev.key === "n" && current) current.querySelector("input[name=note]").focus();
+      else if (ev.key === "b" && current) {
+        const d = document.querySelector("#article-" + CSS.escape(current.dataset.thread) + " details");
+        if (d) { d.open = !d.open; d.scrollIntoView({block: "nearest"}); }
+      } else return;
+      ev.preventDefault();
+    });
+    select(0);
+  }
+
   // ---- queue page ----
   const queue = document.getElementById("queue");
   if (queue) {
@@ -139,13 +178,18 @@
     }
 
     function pick(kind) {
+      const item = items()[at];
+      if (!item) return;
       picking = kind;
-      document.getElementById("picker-" + kind).hidden = false;
+      const picker = document.getElementById("picker-" + kind);
+      item.appendChild(picker);  // beside the item it decides, not below the whole list
+      picker.hidden = false;
+      picker.scrollIntoView({block: "nearest"});
     }
 
     function closePickers() {
       picking = null;
-      queue.querySelectorAll(".picker").forEach((p) => { p.hidden = true; });
+      queue.querySelectorAll(".picker").forEach((p) => { p.hidden = true; queue.appendChild(p); });
     }
 
     queue.addEventListener("click", (ev) => {

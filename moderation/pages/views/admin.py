@@ -1,4 +1,4 @@
-"""Admins: users (create, change role, deactivate) and settings (the labelling overlap)."""
+"""Admins: users (create, change role, deactivate, reset a password) and settings (the labelling overlap)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,15 @@ from moderation.pages.views.common import blueprint
 
 bp = blueprint("pages_admin", __name__, url_prefix="/admin")
 HIDDEN = {"secret_key", "coral_signing_secrets", "database_url"}
+
+
+def _shown(value: object) -> str:
+    """A setting's value as the environment variable would spell it (not Python's True / None)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None or value == "":
+        return "(not set)"
+    return str(value)
 
 
 @bp.get("/users")
@@ -46,14 +55,29 @@ def update_user(name: str) -> Response:
     return redirect(url_for("pages_admin.users"))
 
 
+@bp.post("/users/<name>/password")
+@login_required("admin")
+def reset_password(name: str) -> Response:
+    """Give a user a new password (they sign in with it from now on)."""
+    accounts.update_user(pages_store(), name, password=request.form.get("password", ""))
+    flash(f"Password of {name} changed.")
+    return redirect(url_for("pages_admin.users"))
+
+
 @bp.get("/settings")
 @login_required("admin")
 def settings_page() -> str:
-    """Every setting's current value (secrets hidden) and the overlap form."""
+    """Every setting's value in effect (secrets hidden; the overlap as kept in the store) and the overlap form."""
     config = current_app.config["MODERATION"]
-    rows = [(s, "(hidden)" if s.name in HIDDEN and config.get(s.name) else config.get(s.name, s.default))
-            for s in settings.SETTINGS]
-    return render_template("pages/settings.html", rows=rows, overlap=queries.get_overlap(pages_store()))
+    overlap = queries.get_overlap(pages_store())
+    rows = []
+    for s in settings.SETTINGS:
+        value = "(hidden)" if s.name in HIDDEN and config.get(s.name) else config.get(s.name, s.default)
+        note = ""
+        if s.name == queries.OVERLAP_KEY and overlap != value:
+            value, note = overlap, f"set on this page (the environment says {value})"
+        rows.append((s, _shown(value), note))
+    return render_template("pages/settings.html", rows=rows, overlap=overlap)
 
 
 @bp.post("/settings")

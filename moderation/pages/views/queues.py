@@ -17,7 +17,8 @@ bp = blueprint("pages_queues", __name__, url_prefix="/queues")
 @login_required("moderator")
 def index() -> str:
     """Every queue with its open items."""
-    return render_template("pages/queues.html", counts=queue_view.counts(pages_store()))
+    store = pages_store()
+    return render_template("pages/queues.html", counts=queue_view.counts(store), oldest=store.queue_oldest())
 
 
 @bp.get("/<name>")
@@ -28,7 +29,7 @@ def queue(name: str) -> str:
     return render_template("pages/queue.html", name=name, cards=queue_view.cards(store, name),
                            count=queue_view.counts(store).get(name, 0), reasons=queue_view.REASONS,
                            default_reason=queue_view.default_reason(name),
-                           relabels=queue_view.RELABELS)
+                           relabels=queue_view.RELABELS, oldest=store.queue_oldest().get(name))
 
 
 @bp.post("/<name>/decide")
@@ -38,7 +39,7 @@ def decide(name: str) -> Response:
     queue_view.check_queue(name)
     fields = form()
     ids = [i for i in fields.pop("comment_ids", "").split(",") if i]
-    result = queue_view.decide_group(ids, fields, f"user:{current_user()['name']}")
+    result = queue_view.decide_group(ids, fields, current_user()["name"])  # the name gold labels carry too
     result["open"] = queue_view.counts(pages_store()).get(name, 0)
     n, skipped = len(result["decided"]), len(result["conflicts"])
     result["message"] = f"{result['action']}: {n} comment{'s' if n != 1 else ''}" + (

@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
-from flask import redirect, render_template, url_for
-from werkzeug.wrappers import Response
+from pathlib import Path
 
-from moderation.pages import accounts, guidelines
+from flask import Response, redirect, render_template, url_for
+
+from moderation.pages import accounts, guidelines, welcome
 from moderation.pages.session import current_user, login_required
+from moderation.pages.store import pages_store
 from moderation.pages.views.common import blueprint
 
 bp = blueprint("pages", __name__, template_folder="../templates", static_folder="../static",
                static_url_path="/pages/static")
+
+
+@bp.get("/")
+def landing() -> str:
+    """What this service is and what to do first (create the first admin, sign in, make an API key)."""
+    return render_template("pages/landing.html", steps=welcome.first_steps(pages_store()))
+
+
+@bp.get("/favicon.ico")
+def favicon() -> Response:
+    """The site's icon (an SVG, which browsers accept here too)."""
+    icon = Path(bp.static_folder or "", "favicon.svg").read_bytes()
+    return Response(icon, mimetype="image/svg+xml", headers={"Cache-Control": "public, max-age=86400"})
 
 
 @bp.get("/home")
