@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from moderation.app.resources import KEY_CACHE_SECONDS
 from moderation.pages.session import login_required
 from moderation.pages.store import pages_store
 from moderation.pages.views.common import blueprint
@@ -40,5 +39,6 @@ def create() -> tuple[str, int]:
 def revoke(prefix: str) -> Response:
     """Revoke a key: callers using it get 401 from the next request on."""
     pages_store().revoke_api_key(prefix)
-    flash(f"Key mod_{prefix}_… revoked: the API refuses it within {KEY_CACHE_SECONDS:g} seconds.")
+    seconds = current_app.config["MODERATION"]["key_cache_seconds"]
+    flash(f"Key mod_{prefix}_… revoked: the API refuses it within {seconds:g} seconds.")
     return redirect(url_for("pages_keys.index"))
