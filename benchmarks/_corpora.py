@@ -34,13 +34,13 @@ def perspectrum(folder: Path) -> dict[str, list[Row]]:
     out: dict[str, list[Row]] = {"train": [], "dev": [], "test": []}
     for claim in claims:
         cid = claim["cId"]
-        for cluster in claim["perspectives"]:
+        for k, cluster in enumerate(claim["perspectives"]):
             stance = PERSPECTRUM_STANCE.get(cluster["stance_label_3"])
             if stance is None:
                 continue
-            for pid in cluster["pids"]:
+            for pid in cluster["pids"]:  # a perspective can sit in two clusters of one claim: ids name the cluster
                 out[split[str(cid)]].append({"thread": f"claim-{cid}", "target": claim["text"], "title": claim["text"],
-                                             "body": "", "id": f"c{cid}-p{pid}", "text": pool[pid],
+                                             "body": "", "id": f"c{cid}-k{k}-p{pid}", "text": pool[pid],
                                              "stance": stance})
     return out
 

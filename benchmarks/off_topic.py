@@ -1,6 +1,6 @@
 """Off-topic on material nobody tuned it to: the tagger's off-topic probability beside two plain references.
 
-Run: .venv/bin/python benchmarks/off_topic.py ../shared/data [--seeds ../shared/seeds] [--smoke]
+Run: .venv/bin/python benchmarks/off_topic.py ../shared/data [--seeds ../shared/seeds] [--smoke] [--skip FNC]
 
 Sets (training/offtopic_sets.py builds them; the default model was rebuilt on the *train* splits only):
 
@@ -128,12 +128,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=Path, default=Path(os.environ.get("MODERATION_SEEDS",
                                                                          ROOT.parent / "shared" / "seeds")))
     parser.add_argument("--smoke", action="store_true")
+    parser.add_argument("--skip", default="", help="leave out the sets whose name starts with this (e.g. FNC)")
     args = parser.parse_args(argv)
     print(f"off-topic benchmark ({'smoke' if args.smoke else 'full'}), {load_average()}")
     head = f"{'set':<24}{'n':>7}{'off':>6}  {'model AUC/AP/P@R50':<22}{'length AUC/AP/P@R50':<22}"
     print(head + "tfidf-to-thread AUC/AP/P@R50   target")
     notes = []
     for s in sets(args.data, args.seeds, args.smoke):
+        if args.skip and s.name.startswith(args.skip):
+            continue
         y = np.asarray([c.off_topic for c in s.cases], dtype=int)
         p, rate = product_scores(s)
         refs = references(s)

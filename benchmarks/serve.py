@@ -122,7 +122,7 @@ def _serve(url: str, port: int, log: Path, workers: int = 2, metrics: Path | Non
             f"run_gunicorn(host='127.0.0.1', port={port}, workers={workers})")
     with open(log, "wb") as fh:
         proc = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=fh, stderr=fh)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # two workers loading a model on a loaded machine
     while time.monotonic() < deadline:
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)

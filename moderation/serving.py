@@ -6,11 +6,13 @@ import gc
 import json
 import os
 import tempfile
+import time
 from collections.abc import Callable
 from typing import Any
 
 from gunicorn import util
 from gunicorn.app.base import BaseApplication
+from gunicorn.workers.gthread import ThreadWorker
 
 from moderation import settings
 
@@ -31,6 +33,28 @@ class _Gunicorn(BaseApplication):
         from moderation.app import create_app
 
         return create_app()
+
+
+class RecyclingWorker(ThreadWorker):
+    """gthread, closing a keep-alive connection after its first response past connection_seconds of age.
+
+    All workers accept from one listening socket; a connection stays with the worker that accepted it for as long
+    as the client keeps it alive. A site's pool opened while one worker was still loading its model would stay on
+    the other one forever (8,051 requests against 22 in issue 14); recycled, the pool's connections are accepted
+    again by whichever worker is free and spread over all of them within a few seconds.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.connection_seconds = float(settings.get("connection_seconds"))
+
+    def handle_request(self, req: Any, conn: Any) -> Any:
+        """Serve the request; ask the client to reconnect when the connection is old enough."""
+        now = time.monotonic()
+        born = conn.__dict__.setdefault("moderation_born", now)
+        if now - born >= self.connection_seconds:
+            req.must_close = True  # gunicorn answers `Connection: close` and closes after this response
+        return super().handle_request(req, conn)
 
 
 def _child_exit(_server: Any, worker: Any) -> None:
@@ -85,11 +109,8 @@ def run_gunicorn(*, host: str, port: int, workers: int, factory: Callable[[], An
                  **extra: Any) -> None:
     """Serve create_app() (or factory()) with `workers` processes on host:port until stopped."""
     metrics_dir()
-    # reuse_port: gunicorn 27 gives each worker its own listening socket and the kernel spreads new connections
-    # over them. With one shared socket, whichever worker is ready first accepts every connection a
-    # client pool opens, and keep-alive keeps them there (8,051 requests against 22 in issue 14).
-    options = {"bind": f"{host}:{port}", "workers": workers, "worker_class": "gthread",
-               "threads": settings.get("threads"), "reuse_port": True,
+    options = {"bind": f"{host}:{port}", "workers": workers, "worker_class": RecyclingWorker,
+               "threads": settings.get("threads"),
                "timeout": 60, "graceful_timeout": 20, "keepalive": 5, "accesslog": None,
                "child_exit": _child_exit, "post_fork": _post_fork, "post_worker_init": _post_worker_init,
                **extra}

@@ -41,6 +41,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("workers", 2, "gunicorn worker processes for `moderation serve`", int),
     Setting("threads", 1, "Threads per gunicorn worker (gthread); one keeps the GIL out of the latency tail "
             "(paced p99 12-15 ms with 1 against 45-58 ms with 4 on SQLite, benchmarks/serve.py)", int),
+    Setting("connection_seconds", 2.0, "A keep-alive connection is closed after its first response past this age, "
+            "so a client's connection pool spreads over all workers again after one starts or restarts", float),
     Setting("secret_key", "", "Flask secret key for sessions and CSRF tokens (generated and kept in "
             "the store when empty)"),
     Setting("max_body_bytes", 1_000_000, "Largest request body the API accepts (413 above)", int),

@@ -18,7 +18,6 @@ BENCHMARKS = [
     ("semeval2016.py", [str(DATA / "semeval2016-task6")], ["F_avg", "68.98", "reference", "training time"]),
     ("transfer.py", [str(DATA)], ["pooled F_avg", "reference TF-IDF + LR", "Perspectrum", "predicted"]),
     ("fnc1.py", [str(DATA / "fnc1")], ["82.02", "macro-F1", "reference", "training time"]),
-    ("fnc1_relevance.py", [str(DATA / "fnc1")], ["ROC AUC"]),
     ("off_topic.py", [str(DATA), "--seeds", str(DATA.parent / "seeds")], ["AUC/AP/P@R50", "length", "seed title only"]),
     ("duplicates.py", [str(DATA)], ["precision", "recall", "p99"]),
     ("copies.py", [str(DATA)], ["recall", "quotes_kept", "raw MinHash"]),
