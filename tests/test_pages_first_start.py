@@ -83,9 +83,8 @@ def test_keys_page_creates_once_lists_and_revokes(client, db_url: str) -> None: 
     assert store.verify_api_key(key) is not None
     revoked = client.post(f"/admin/keys/{record['prefix']}/revoke", data={"csrf_token": token})
     assert revoked.status_code == 302 and store.verify_api_key(key) is None
-    page = client.get("/admin/keys").text
-    seconds = client.application.config["MODERATION"]["key_cache_seconds"]
-    assert f"Key mod_{record['prefix']}_… revoked: the API refuses it within {seconds:g} seconds." in page
+    assert f"Key mod_{record['prefix']}_… revoked: the API refuses it from the next request on." in \
+        client.get("/admin/keys").text
     body = {"text": "hi", "thread_id": "kishida-nato"}
     assert client.post("/v1/score", json=body, headers={"Authorization": f"Bearer {key}"}).status_code == 401
 

@@ -40,5 +40,6 @@ def revoke(prefix: str) -> Response:
     """Revoke a key: callers using it get 401 from the next request on."""
     pages_store().revoke_api_key(prefix)
     seconds = current_app.config["MODERATION"]["key_cache_seconds"]
-    flash(f"Key mod_{prefix}_… revoked: the API refuses it within {seconds:g} seconds.")
+    when = f"within {seconds:g} seconds" if seconds else "from the next request on"
+    flash(f"Key mod_{prefix}_… revoked: the API refuses it {when}.")
     return redirect(url_for("pages_keys.index"))
