@@ -82,9 +82,9 @@ def _in_process(url: str, comments: list[dict[str, Any]], seconds: float) -> flo
     """Comments/s scored by the same code without HTTP (one at a time, as the service does)."""
     from moderation.app import create_app
     from moderation.app.resources import get_engine, get_store
-    from moderation.app.routing import make_policy
-    from moderation.app.scoring import score_items
-    from moderation.app.validation import Options, parse_item
+    from moderation.app.service import adapter
+    from moderation.app.validation import parse_item
+    from moderation.queue import Options, make_policy, score_items
 
     app = create_app({"database_url": url, "log_json": False})
     with app.app_context():
@@ -94,7 +94,7 @@ def _in_process(url: str, comments: list[dict[str, Any]], seconds: float) -> flo
             items = [parse_item(c, 20_000) for c in comments]
             n, start = 0, time.perf_counter()
             while time.perf_counter() - start < seconds:
-                score_items(store, engine, policy, [items[n % len(items)]], Options(store=False))
+                score_items(store, engine, policy, [items[n % len(items)]], Options(store=False), adapt=adapter(engine))
                 n += 1
             return n / (time.perf_counter() - start)
         finally:

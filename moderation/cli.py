@@ -115,7 +115,8 @@ def _register_optional() -> None:
     """Commands that other parts of the package provide (trainer, labelling module, service)."""
     for module, names in (("training.commands", ("train", "evaluate")),
                           ("moderation.labelling.commands", ("tag",)),
-                          ("moderation.app.commands", ("keys", "users"))):
+                          ("moderation.app.commands", ("keys", "users")),
+                          ("moderation.queue.report", ("queues",))):
         try:
             mod = __import__(module, fromlist=list(names))
         except ModuleNotFoundError as exc:

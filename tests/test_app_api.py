@@ -30,7 +30,7 @@ def test_score_answers_every_attribute_and_stores_only_when_asked(service: dict)
                                                                                            "none"}
     assert body["off_topic"]["probability"] < 0.5 and body["duplicate"] is None and body["quotes"] == []
     assert body["queue"] == {"name": "auto-approved", "priority": 0.0, "reasons": body["queue"]["reasons"],
-                             "rule": "auto-approved"}
+                             "rule": "confident"}
     assert store.get_comment("s1").text == "I support NATO ties."
     assert store.queue_counts() == {}
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from moderation.app.coral import coral_answer, signature, verify_signature
-from moderation.app.scoring import Scored
+from moderation.queue import Scored
 from moderation.verdict import OffTopic, Route, Verdict
 from tests.test_app_support import make_app, service_fixture  # noqa: F401 - the `service` fixture
 

@@ -9,7 +9,9 @@ from click.testing import CliRunner
 
 from moderation.cli import main
 from moderation.dataset import Comment, load_dataset
+from moderation.queue import decide_item
 from moderation.store import open_store
+from moderation.verdict import Label
 from tests.conftest import ROOT
 
 
@@ -19,8 +21,8 @@ def test_relabel_decision_reaches_the_next_training(env_db: str, tmp_path: Path)
     comment = Comment("x1", "kishida-nato", "Japan must stand with NATO: it keeps the peace in Asia too.")
     store.save_scored(comment, queue={"name": "needs-review", "priority": 0.4, "reasons": ["uncertain"],
                                       "scores": {"stance": {"none": 0.5}}, "model_version": "v0"})
-    store.decide("x1", action="relabel", actor="user:mod",
-                 label_for=lambda scores: {"stance": "favor", "off_topic": False})
+    decide_item(store, "x1", action="relabel", actor="user:mod",
+                label=Label.from_json({"stance": "favor", "off_topic": False}))
     exported = {c.id: c for c in store.export_dataset().comments}
     assert (exported["x1"].stance, exported["x1"].annotator) == ("favor", "user:mod")
 

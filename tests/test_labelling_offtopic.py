@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from moderation.app.routing import make_policy, route
 from moderation.dataset import Comment, Dataset, Thread, load_dataset, write_dataset
 from moderation.labelling import offtopic
 from moderation.labelling.offtopic import FEATURES, LinearModel, default_model, sha256_file
 from moderation.labelling.relevance import Relevance
 from moderation.labelling.tagger import Tagger
 from moderation.model.artifact import load_model
+from moderation.queue import make_policy, route
 from moderation.store import Store
 from tests.test_model_data import make_dataset
 from training.offtopic_model import threshold_at

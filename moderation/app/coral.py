@@ -26,11 +26,11 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from moderation.app.resources import get_engine, get_store, setting
-from moderation.app.routing import make_policy
-from moderation.app.scoring import Scored, score_items
-from moderation.app.validation import Options, ScoreItem, check_text, json_body
+from moderation.app.service import adapter
+from moderation.app.validation import check_text, json_body
 from moderation.dataset import Comment
 from moderation.errors import AuthError, InputError, NotFoundError, TooLargeError, UnavailableError
+from moderation.queue import Options, Scored, ScoreItem, make_policy, score_items
 
 bp = Blueprint("coral", __name__, url_prefix="/v1/coral")
 SIGNATURE_HEADER = "X-Coral-Signature"
@@ -121,7 +121,8 @@ def moderate() -> dict[str, Any]:
 
     policy = make_policy(current_app.config["MODERATION"], engine.manifest)
     with store.atomic():  # the comment and the answer it got: stored together, or neither
-        result = score_items(store, engine, policy, [ScoreItem(comment)], Options(store=action == "NEW"))[0]
+        result = score_items(store, engine, policy, [ScoreItem(comment)], Options(store=action == "NEW"),
+                             adapt=adapter(engine))[0]
         answer = coral_answer(result, engine.version, float(setting("coral_reject_off_topic")))
         if action != "NEW":
             return answer

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from moderation.app.routing import QUEUES
-from moderation.app.validation import ACTIONS, ATTRIBUTES, REJECT_REASONS
 from moderation.dataset import STANCES
+from moderation.queue import ACTIONS, ATTRIBUTES, QUEUES, REJECT_REASONS
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
 _BEARER: list[dict[str, list[str]]] = [{"bearer": []}]

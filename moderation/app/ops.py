@@ -17,7 +17,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from moderation.app.errors import error_response
-from moderation.app.routing import QUEUES
+from moderation.queue import QUEUES
 
 bp = Blueprint("ops", __name__)
 request_log = logging.getLogger("moderation.requests")

@@ -5,12 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from moderation.app import validation
+from moderation.app.adaptation import adapt_verdict, thread_adapter
 from moderation.app.resources import get_engine, get_store, setting
-from moderation.app.routing import QUEUES, decision_label, make_policy
-from moderation.app.scoring import score_items
 from moderation.errors import InputError, NotFoundError
+from moderation.queue import QUEUES, Engine, decide_item, make_policy, score_items
+from moderation.queue.scoring import Adapt
+from moderation.verdict import Label
 
 MAX_PAGE = 200
+ADAPT_CHECK_SECONDS = 1.0  # how stale a thread's label key may be when scoring (the pages always re-read it)
+
+
+def adapter(engine: Engine) -> Adapt:
+    """The per-thread stance adaptation of this engine's model, for score_items."""
+    return lambda thread, verdict: adapt_verdict(thread_adapter(engine.tagger, thread, max_age=ADAPT_CHECK_SECONDS),
+                                                 verdict)
 
 
 def _limits() -> tuple[int, int]:
@@ -22,7 +31,7 @@ def _score(items: list[validation.ScoreItem], options: validation.Options, *, en
 
     engine = get_engine()
     policy = make_policy(current_app.config["MODERATION"], engine.manifest)
-    scored = score_items(get_store(), engine, policy, items, options, enqueue=enqueue)
+    scored = score_items(get_store(), engine, policy, items, options, enqueue=enqueue, adapt=adapter(engine))
     return [s.to_json(engine.version, options.attributes) for s in scored]
 
 
@@ -77,6 +86,5 @@ def queue_page(name: str, args: dict[str, str]) -> dict[str, Any]:
 def decide(comment_id: str, body: dict[str, Any], actor: str) -> dict[str, Any]:
     """POST /v1/comments/<id>/decision: close the item (409 when already closed), log it, label it."""
     d = validation.parse_decision(body)
-    return get_store().decide(
-        comment_id, action=d["action"], actor=actor, reason_code=d["reason_code"],
-        label_for=lambda scores: decision_label(d["action"], d["reason_code"], d["label"], scores))
+    return decide_item(get_store(), comment_id, action=d["action"], actor=actor, reason_code=d["reason_code"],
+                       label=Label.from_json(d["label"]) if d["label"] is not None else None)

@@ -5,39 +5,21 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, request
 
 from moderation.dataset import STANCES, Comment, Thread
 from moderation.errors import InputError, TooLargeError, UnsupportedMediaError
+from moderation.queue.decisions import ACTIONS, REJECT_REASONS
+from moderation.queue.scoring import ATTRIBUTES, Options, ScoreItem
 
-ATTRIBUTES = ("own_text", "quotes", "duplicate", "off_topic", "stance", "queue", "reasons")
-ACTIONS = ("approve", "reject", "relabel")
-REJECT_REASONS = ("off_topic", "duplicate", "spam", "abuse", "personal_attack", "misinformation", "other")
 MAX_ID = 200
 # The fields each body may carry: anything else is refused (a typo such as "stance" must not pass silently).
 ITEM_FIELDS = ("id", "thread_id", "thread", "text", "author", "parent_id", "created_at")
 OPTION_FIELDS = ("attributes", "store")
 THREAD_FIELDS = ("id", "title", "body", "target", "url")
 DECISION_FIELDS = ("action", "reason_code", "label")
-
-
-@dataclass
-class ScoreItem:
-    """One comment to score, in its thread (an inline thread is stored with it when new)."""
-
-    comment: Comment
-    thread: Thread | None = None
-
-
-@dataclass
-class Options:
-    """What the caller asked of the response and of the store."""
-
-    attributes: frozenset[str] | None = None
-    store: bool = True
 
 
 def reject_unknown(obj: dict[str, Any], allowed: tuple[str, ...], where: str = "") -> None:

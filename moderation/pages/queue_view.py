@@ -1,18 +1,16 @@
 """The moderation pages' logic: queue items grouped by near-copies, each with why it is there, and one
-decision for a group through the service's own decision function (same audit log, same 409)."""
+decision for a group through the queue package's decide (the API's: same audit log, same 409)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from moderation.app import service
-from moderation.app.routing import QUEUES
-from moderation.app.validation import REJECT_REASONS
-from moderation.dataset import Comment
+from moderation.dataset import STANCES, Comment
 from moderation.errors import ConflictError, InputError, NotFoundError
 from moderation.pages import highlight, tags
+from moderation.queue import QUEUE_REASONS, QUEUES, REJECT_REASONS, decide_item
 from moderation.store import Store
-from moderation.verdict import Scores
+from moderation.verdict import Label, Scores
 
 PAGE = 100
 RELABELS = (("1", "favor"), ("2", "against"), ("3", "none"), ("o", "off_topic"))
@@ -32,8 +30,6 @@ def check_queue(name: str) -> str:
 
 # The queues whose reason is the stance model's: only there are its reason words marked in the text.
 STANCE_QUEUES = ("needs-review", "auto-approved")
-QUEUE_REASONS = {"duplicate": "duplicate", "off-topic": "off_topic", "needs-review": "other",
-                 "auto-approved": "other"}
 
 
 def _groups(items: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
@@ -94,19 +90,22 @@ def default_reason(name: str) -> str:
     return QUEUE_REASONS[check_queue(name)]
 
 
-def decide_group(comment_ids: list[str], form: dict[str, str], actor: str) -> dict[str, Any]:
-    """One decision for every comment of a group, each through service.decide; conflicts are counted, not fatal."""
+def decide_group(store: Store, comment_ids: list[str], form: dict[str, str], actor: str) -> dict[str, Any]:
+    """One decision for every comment of a group, each through the queue's decide; conflicts are counted."""
     if not comment_ids:
         raise InputError("no comment to decide", field="comment_ids")
     action = form.get("action", "")
-    body: dict[str, Any] = {"action": action, "reason_code": form.get("reason_code") or None}
+    label = None
     if action == "relabel":
         stance = form.get("stance", "")
-        body["label"] = {"off_topic": True, "stance": "none"} if stance == "off_topic" else {"stance": stance}
+        if stance not in (*STANCES, "off_topic"):
+            raise InputError(f"stance must be one of {', '.join(STANCES)} or off_topic", field="stance")
+        label = Label.from_json({"off_topic": True, "stance": "none"} if stance == "off_topic" else {"stance": stance})
     decided, conflicts = [], []
     for cid in comment_ids:
         try:
-            decided.append(service.decide(cid, body, actor))
+            decided.append(decide_item(store, cid, action=action, actor=actor,
+                                       reason_code=form.get("reason_code") or None, label=label))
         except ConflictError:
             if len(comment_ids) == 1:
                 raise

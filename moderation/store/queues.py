@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import bindparam, func, select, update
@@ -118,25 +117,32 @@ class QueuesMixin(StoreBase):
         merged.update({k: v for k, v in label.items() if k in LABEL_KEYS})
         return merged
 
-    def decide(self, comment_id: str, *, action: str, actor: str, reason_code: str | None = None,
-               label_for: Callable[[dict[str, Any]], dict[str, Any] | None] | None = None) -> dict[str, Any]:
-        """Close the comment's open item (one winner: a conditional UPDATE), log it, record its label."""
+    def queue_item_of(self, comment_id: str) -> dict[str, Any]:
+        """The comment's latest queue item: id, queue, status, scores, model version (NotFoundError: none)."""
+        q = schema.queue_items
+        with self.read() as conn:
+            item = conn.execute(select(q.c.id, q.c.queue, q.c.status, q.c.scores, q.c.model_version)
+                                .where(q.c.comment_id == comment_id).order_by(q.c.id.desc())).first()
+        if item is None:
+            raise NotFoundError(f"comment {comment_id!r} is not in a queue", field="comment_id")
+        return dict(item._mapping)
+
+    def close_item(self, item_id: int, comment_id: str, *, action: str, actor: str, reason_code: str | None,
+                   label: dict[str, Any] | None) -> dict[str, Any]:
+        """Close an open item (one winner: a conditional UPDATE), log the decision, record its label."""
         q = schema.queue_items
         with self.write() as conn:
-            item = conn.execute(select(q).where(q.c.comment_id == comment_id).order_by(q.c.id.desc())).first()
-            if item is None:
-                raise NotFoundError(f"comment {comment_id!r} is not in a queue", field="comment_id")
             now = utcnow()
-            closed = conn.execute(update(q).where(q.c.id == item.id, q.c.status == "open")
+            closed = conn.execute(update(q).where(q.c.id == item_id, q.c.status == "open")
                                   .values(status="closed", closed_at=now))
             if closed.rowcount != 1:
                 raise ConflictError(f"comment {comment_id!r} has already been decided")
-            label = label_for(item.scores or {}) if label_for else None
+            item = conn.execute(select(q.c.queue, q.c.scores, q.c.model_version).where(q.c.id == item_id)).one()
             merged = self._merged_label(conn, comment_id, label) if label else None
             if merged is not None:
                 self._check_duplicate_of(conn, comment_id, merged["duplicate_of"])
             result = conn.execute(schema.decisions.insert().values(
-                queue_item_id=item.id, comment_id=comment_id, action=action, reason_code=reason_code,
+                queue_item_id=item_id, comment_id=comment_id, action=action, reason_code=reason_code,
                 label=merged, actor=actor, decided_at=now, scores=item.scores, model_version=item.model_version))
             if merged is not None:
                 conn.execute(schema.labels.insert().values(

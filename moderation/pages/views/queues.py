@@ -39,7 +39,8 @@ def decide(name: str) -> Response:
     queue_view.check_queue(name)
     fields = form()
     ids = [i for i in fields.pop("comment_ids", "").split(",") if i]
-    result = queue_view.decide_group(ids, fields, current_user()["name"])  # the name gold labels carry too
+    # Decisions carry the user name, as gold labels do.
+    result = queue_view.decide_group(pages_store(), ids, fields, current_user()["name"])
     result["open"] = queue_view.counts(pages_store()).get(name, 0)
     n, skipped = len(result["decided"]), len(result["conflicts"])
     result["message"] = f"{result['action']}: {n} comment{'s' if n != 1 else ''}" + (

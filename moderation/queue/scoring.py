@@ -1,19 +1,52 @@
-"""Score comments in their threads: the tagger's verdict, the queue policy's route, storing when asked."""
+"""Score comments in their threads: the tagger's verdict, the queue policy's route, storing when asked.
+
+One ``score_items`` for the API, the Coral adapter and the benchmarks alike.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from moderation.app.adaptation import adapt_verdict, thread_adapter
-from moderation.app.models import Engine
-from moderation.app.routing import Policy, route
-from moderation.app.validation import ATTRIBUTES, Options, ScoreItem
 from moderation.dataset import Comment, Thread
+from moderation.queue.policy import Policy, route
 from moderation.store import Store
 from moderation.verdict import Route, Scores, Verdict
 
-ADAPT_CHECK_SECONDS = 1.0  # how stale a thread's label key may be when scoring (the pages always re-read it)
+ATTRIBUTES = ("own_text", "quotes", "duplicate", "off_topic", "stance", "queue", "reasons")
+
+
+class Engine(Protocol):
+    """What a request scores with (moderation.app.models.Engine): a model version, a tagger, a manifest."""
+
+    @property
+    def version(self) -> str | None:
+        """The model's version (None without a model)."""
+
+    @property
+    def tagger(self) -> Any:
+        """The tagger: ``tag(comment, thread, earlier, remember=) -> Verdict`` and its ``workspaces``."""
+
+    @property
+    def manifest(self) -> dict[str, Any]:
+        """The model's manifest."""
+
+
+@dataclass
+class ScoreItem:
+    """One comment to score, in its thread (an inline thread is stored with it when new)."""
+
+    comment: Comment
+    thread: Thread | None = None
+
+
+@dataclass
+class Options:
+    """What the caller asked of the response and of the store."""
+
+    attributes: frozenset[str] | None = None
+    store: bool = True
 
 
 @dataclass(frozen=True)
@@ -72,9 +105,12 @@ class ThreadContext:
         self._comments[comment.thread_id] = [*self.comments(comment.thread_id), comment]
 
 
+Adapt = Callable[[Thread, Verdict], Verdict]  # the per-thread stance adaptation (moderation.app.adaptation)
+
+
 def score_items(store: Store, engine: Engine, policy: Policy, items: list[ScoreItem], options: Options,
-                *, enqueue: bool = False) -> list[Scored]:
-    """Tag, route and (when options.store) store each item; enqueue puts it in its review queue."""
+                *, enqueue: bool = False, adapt: Adapt | None = None) -> list[Scored]:
+    """Tag, (adapt,) route and (when options.store) store each item; enqueue puts it in its review queue."""
     context = ThreadContext(store, engine)
     results = []
     for item in items:
@@ -86,7 +122,8 @@ def score_items(store: Store, engine: Engine, policy: Policy, items: list[ScoreI
             earlier, is_stored = context.earlier(item)
             keep = (options.store or enqueue) and not is_stored
             verdict = engine.tagger.tag(item.comment, thread, earlier, remember=keep)
-            verdict = adapt_verdict(thread_adapter(engine.tagger, thread, max_age=ADAPT_CHECK_SECONDS), verdict)
+            if adapt is not None:
+                verdict = adapt(thread, verdict)
             chosen = route(verdict, policy)
             stored, item_id = False, None
             if options.store or enqueue:
