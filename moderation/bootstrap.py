@@ -9,6 +9,7 @@ from typing import Any
 
 from moderation import settings
 from moderation.dataset import load_dataset
+from moderation.importers import import_dataset
 from moderation.store import Store
 
 Log = Callable[[str], None]
@@ -38,7 +39,7 @@ def import_missing(store: Store, root: Path, log: Log) -> list[str]:
         dataset = load_dataset(folder)
         if {t.id for t in dataset.threads} <= known:
             continue
-        store.import_dataset(dataset)
+        import_dataset(store, dataset)
         log(f"imported {folder.name}: {len(dataset.comments)} comments")
         imported.append(folder.name)
     return imported

@@ -39,11 +39,6 @@ def normalize(text: str) -> str:
     return "\n".join(lines).strip()
 
 
-def fold(text: str) -> str:
-    """A key for matching: normalised, lower-cased, all whitespace runs as one space."""
-    return " ".join(normalize(text).lower().split())
-
-
 def tokenize(text: str) -> list[str]:
     """Lower-cased tokens from NLTK's TweetTokenizer (keeps hashtags, handles, emoticons)."""
     # NLTK's preserve_case=False, without its emoticon search of every token (a third of the cost).
@@ -65,8 +60,3 @@ def stem(token: str) -> str:
 def word_tokens(text: str) -> list[str]:
     """Tokens that contain a letter or digit (punctuation-only tokens dropped)."""
     return [t for t in tokenize(text) if _WORD.search(t)]
-
-
-def stemmed_tokens(text: str) -> list[str]:
-    """Stems of the word tokens; hashtags lose their '#' so #NATO and NATO meet."""
-    return [stem(t.lstrip("#")) for t in word_tokens(text)]

@@ -13,8 +13,10 @@ from moderation.app.adaptation import thread_adapter
 from moderation.app.resources import get_engine
 from moderation.dataset import Comment, Dataset, Thread
 from moderation.pages import labelling, tags
+from moderation.queue import decide_item
 from moderation.store import open_store
 from moderation.store.stance_labels import stance_label_key, thread_stances
+from moderation.verdict import Label
 from tests.pages_live import PASSWORD, SEED, make_app, seed_store
 from training.train import train
 
@@ -107,7 +109,7 @@ def test_no_labels_is_the_global_model_and_decisions_count(apps, db_url: str) ->
     assert found["cats-03"]["probabilities"] == tagger.model.score(record)["probabilities"]
     store.save_scored(comments["cats-10"], queue={"name": "needs-review", "priority": 0.5, "reasons": [],
                                                   "scores": {}})
-    store.decide("cats-10", action="relabel", actor="user:mod", label_for=lambda _s: {"stance": "against"})
+    decide_item(store, "cats-10", action="relabel", actor="user:mod", label=Label.from_json({"stance": "against"}))
     store.add_label("cats-09", stance="none", annotator="ann")
     store.add_label("cats-09", stance="favor", annotator="lead", is_gold=True, source="adjudication")
     store.add_label("cats-09", stance="against", annotator="bob")

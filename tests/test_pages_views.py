@@ -82,7 +82,7 @@ def test_save_undo_and_bad_label(client, db_url) -> None:  # noqa: ANN001
     assert bad.status_code == 400 and bad.json["error"]["field"] == "stance"
     undone = client.post(f"/label/{T}/undo", headers=headers)
     assert undone.headers["X-Card-URL"].endswith(f"c={T}-005")
-    assert queries.last_form_label(open_store(db_url), T, "ann") is None
+    assert open_store(db_url).last_form_label(T, "ann") is None
 
 
 def test_overlap_decides_who_labels_what(store) -> None:  # noqa: ANN001

@@ -66,6 +66,7 @@ _QUEUE = {"type": "object", "properties": {"name": {"type": "string", "enum": li
                                            "reasons": {"type": "array", "items": {"type": "string"}},
                                            "rule": {"type": "string"}, "item_id": {"type": "integer"}}}
 _RESULT = {"type": "object", "required": ["id", "thread_id", "model_version", "stored"], "properties": {
+    **{a: {"type": ["object", "null"]} for a in ATTRIBUTES},  # an attribute without its own line below
     "id": {"type": "string"}, "thread_id": {"type": "string"}, "model_version": {"type": ["string", "null"]},
     "stored": {"type": "boolean"}, "own_text": {"type": ["string", "null"]},
     "quotes": {"type": "array", "items": {"type": "object"}}, "duplicate": {"type": ["object", "null"]},

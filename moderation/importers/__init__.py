@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from moderation.dataset import Dataset, load_dataset
-from moderation.errors import InputError
+from moderation.errors import InputError, NotFoundError
 from moderation.importers.csvfile import parse_mapping, read_csv
 from moderation.store import Store, stderr_progress
+from moderation.store.records import Progress
 
-__all__ = ["read_source", "import_path", "parse_mapping"]
+__all__ = ["read_source", "import_dataset", "import_path", "parse_mapping"]
 
 
 def _read_page(path: Path, *, thread_id: str | None, target: str, article: str | None) -> Dataset:
@@ -51,4 +53,15 @@ def read_source(path: str | Path, *, mapping: dict[str, str] | None = None, thre
 def import_path(store: Store, path: str | Path, *, progress: bool = False, **options: object) -> dict[str, int]:
     """Read a source and import it in one transaction; returns what was imported."""
     dataset = read_source(path, **options)  # type: ignore[arg-type]
-    return store.import_dataset(dataset, progress=stderr_progress("import") if progress else None)
+    return import_dataset(store, dataset, progress=stderr_progress("import") if progress else None)
+
+
+def import_dataset(store: Store, dataset: Dataset, *, progress: Progress | None = None) -> dict[str, int]:
+    """Store a dataset in one transaction, every comment's own text in the duplicate index with it."""
+    from moderation.labelling.imported import dup_entries
+
+    stored = {}
+    for tid in {c.thread_id for c in dataset.comments} - {t.id for t in dataset.threads}:
+        with contextlib.suppress(NotFoundError):  # an unknown thread: the store's import refuses, naming it
+            stored[tid] = (store.get_thread(tid), store.thread_comments(tid))
+    return store.import_dataset(dataset, progress=progress, dup_entries=dup_entries(dataset, stored))

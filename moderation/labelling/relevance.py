@@ -21,8 +21,6 @@ import random
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import select
-
 from moderation.dataset import Thread
 from moderation.labelling.atlas import Atlas
 from moderation.labelling.offtopic import FEATURES, LinearModel, default_model, row
@@ -85,16 +83,9 @@ class Relevance:
     @classmethod
     def from_store(cls, store: Any, extra: Iterable[str] = ()) -> Relevance:
         """Fit on the store's articles and (up to MAX_FIT_DOCS) comments, plus any extra documents."""
-        from moderation.store import schema
-
-        t = schema.threads.c
-        with store.read() as conn:
-            threads = [Thread(id=r.id, title=r.title or "", body=r.body or "", target=r.target or "")
-                       for r in conn.execute(select(t.id, t.title, t.target, t.body).limit(MAX_FIT_DOCS))]
-            docs = [f"{th.title}\n{th.target}\n{th.body}" for th in threads]
-            docs += conn.execute(select(schema.comments.c.text).order_by(schema.comments.c.seq.desc())
-                                 .limit(MAX_FIT_DOCS)).scalars().all()
-        return cls.fit([*docs, *extra], threads=threads)
+        threads, comments = store.fit_documents(MAX_FIT_DOCS)
+        docs = [f"{th.title}\n{th.target}\n{th.body}" for th in threads]
+        return cls.fit([*docs, *comments, *extra], threads=threads)
 
     def topic(self, thread: Thread, context: Sequence[tuple[str, str]] = ()) -> ThreadTopic:
         """A new ThreadTopic of a thread with the (id, own text) comments of ``context`` added, in order."""

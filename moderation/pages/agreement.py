@@ -10,7 +10,6 @@ from nltk.metrics.agreement import AnnotationTask
 
 from moderation.dataset import STANCES
 from moderation.errors import InputError
-from moderation.pages import queries
 from moderation.pages.labelling import HUMAN_SOURCES
 from moderation.store import Store
 
@@ -28,7 +27,7 @@ def value(label: dict[str, Any], name: str) -> str:
 
 def latest(store: Store, thread_id: str | None = None) -> tuple[dict[str, dict[str, dict]], set[str]]:
     """{comment_id: {annotator: latest human label}} and the comments that have a gold label."""
-    rows = queries.thread_labels(store, thread_id) if thread_id else queries.all_labels(store)
+    rows = store.thread_labels(thread_id) if thread_id else store.all_labels()
     coded: dict[str, dict[str, dict]] = {}
     gold: set[str] = set()
     for row in rows:

@@ -7,7 +7,7 @@ from typing import Any
 
 from moderation.dataset import STANCES, Comment, Thread
 from moderation.errors import InputError, NotFoundError
-from moderation.pages import queries, tags
+from moderation.pages import tags
 from moderation.store import Store
 
 ORDERS = ("thread", "uncertain")
@@ -42,7 +42,7 @@ def load(store: Store, thread_id: str, user: str, order: str = "thread") -> Thre
     thread = store.get_thread(thread_id)
     comments = store.thread_comments(thread_id)
     state = ThreadState(thread, comments, order, thread_order=list(comments))
-    for row in queries.thread_labels(store, thread_id):
+    for row in store.thread_labels(thread_id):
         if row["is_gold"]:
             state.gold.add(row["comment_id"])
         elif row["source"] in HUMAN_SOURCES and row["annotator"]:
@@ -114,7 +114,7 @@ def save(store: Store, state: ThreadState, user: str, form: dict[str, str]) -> s
 
 def undo(store: Store, thread_id: str, user: str) -> str | None:
     """Remove the annotator's last label in the thread; returns its comment id (None: nothing to undo)."""
-    last = queries.last_form_label(store, thread_id, user)
-    if last is None or not queries.delete_label(store, last["seq"], user):
+    last = store.last_form_label(thread_id, user)
+    if last is None or not store.delete_form_label(last["seq"], user):
         return None
     return last["comment_id"]

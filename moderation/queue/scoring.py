@@ -14,6 +14,7 @@ from moderation.queue.policy import Policy, route
 from moderation.store import Store
 from moderation.verdict import Route, Scores, Verdict
 
+# What a caller may ask for: the verdict's parts (Verdict.to_json keys) and the route.
 ATTRIBUTES = ("own_text", "quotes", "duplicate", "off_topic", "stance", "queue", "reasons")
 
 
@@ -64,8 +65,7 @@ class Scored:
         queue = self.route.to_json()
         if self.item_id is not None:
             queue["item_id"] = self.item_id
-        full = {**{k: v[k] for k in ("own_text", "quotes", "duplicate", "off_topic", "stance", "reasons")},
-                "queue": queue}
+        full = {**{k: v[k] for k in ATTRIBUTES if k != "queue"}, "queue": queue}
         out: dict[str, Any] = {"id": self.verdict.id, "thread_id": self.verdict.thread_id,
                                "model_version": model_version, "stored": self.stored}
         out.update({k: full[k] for k in ATTRIBUTES if attributes is None or k in attributes})

@@ -8,6 +8,7 @@ from moderation.store import engine as engine_mod
 from moderation.store.core import resolve_url
 from moderation.store.dupindex import DupIndexMixin
 from moderation.store.keys import KeysMixin
+from moderation.store.labels import LabelsMixin
 from moderation.store.queues import QueuesMixin
 from moderation.store.records import RecordsMixin, stderr_progress
 from moderation.store.registry import RegistryMixin
@@ -15,7 +16,7 @@ from moderation.store.registry import RegistryMixin
 __all__ = ["Store", "open_store", "stderr_progress"]
 
 
-class Store(RecordsMixin, RegistryMixin, QueuesMixin, KeysMixin, DupIndexMixin):
+class Store(RecordsMixin, LabelsMixin, RegistryMixin, QueuesMixin, KeysMixin, DupIndexMixin):
     """Every table's operations; one instance per URL per process."""
 
 

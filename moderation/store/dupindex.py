@@ -85,25 +85,28 @@ class DupIndexMixin(StoreBase):
 
     def dup_add_many(self, items: Sequence[tuple[dict[str, Any], Sequence[int]]]) -> int:
         """Bulk-add entries without looking anything up (building an index); returns how many were added."""
-        e = schema.dup_entries
-        now = utcnow()
         with self.write() as conn:
             for i in range(0, len(items), _CHUNK):
-                chunk = items[i:i + _CHUNK]
-                rows = [{**_entry_row(entry), "created_at": now} for entry, _ in chunk]
-                ids = conn.execute(insert(e).returning(e.c.id, sort_by_parameter_order=True), rows).scalars().all()
-                band_rows = [{"band_hash": h, "entry_id": new_id}
-                             for new_id, (_, bands) in zip(ids, chunk, strict=True) for h in sorted(set(bands))]
-                if band_rows and self.dialect == "postgresql":
-                    # One statement per chunk: psycopg's executemany sends one INSERT per row (20 an entry),
-                    # which took half of dup_add_many's time.
-                    conn.execute(_PG_BANDS_FROM_ARRAYS, {"hashes": [r["band_hash"] for r in band_rows],
-                                                         "ids": [r["entry_id"] for r in band_rows]})
-                elif band_rows:
-                    conn.execute(insert(schema.dup_bands), band_rows)
+                self._dup_add_rows(conn, items[i:i + _CHUNK])
         if self.dialect == "postgresql":
             self._analyze_if_grown(len(items))
         return len(items)
+
+    def _dup_add_rows(self, conn: Connection, chunk: Sequence[tuple[dict[str, Any], Sequence[int]]]) -> None:
+        """Insert entries and their band rows in the caller's transaction (no lookup)."""
+        e = schema.dup_entries
+        now = utcnow()
+        rows = [{**_entry_row(entry), "created_at": now} for entry, _ in chunk]
+        ids = conn.execute(insert(e).returning(e.c.id, sort_by_parameter_order=True), rows).scalars().all()
+        band_rows = [{"band_hash": h, "entry_id": new_id}
+                     for new_id, (_, bands) in zip(ids, chunk, strict=True) for h in sorted(set(bands))]
+        if band_rows and self.dialect == "postgresql":
+            # One statement per chunk: psycopg's executemany sends one INSERT per row (20 an entry),
+            # which took half of dup_add_many's time.
+            conn.execute(_PG_BANDS_FROM_ARRAYS, {"hashes": [r["band_hash"] for r in band_rows],
+                                                 "ids": [r["entry_id"] for r in band_rows]})
+        elif band_rows:
+            conn.execute(insert(schema.dup_bands), band_rows)
 
     def _analyze_if_grown(self, added: int) -> None:
         # Without statistics (a bulk load before autovacuum gets to it, or a server with autovacuum off) the

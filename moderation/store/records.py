@@ -65,9 +65,12 @@ class RecordsMixin(StoreBase):
             found |= set(conn.execute(select(table.c.id).where(table.c.id.in_(chunk))).scalars())
         return found
 
-    def import_dataset(self, dataset: Dataset, *, progress: Progress | None = None,
-                       label_source: str = "import") -> dict[str, int]:
-        """Insert a dataset in ONE transaction: any error (or a kill) leaves the store as it was."""
+    def import_dataset(self, dataset: Dataset, *, progress: Progress | None = None, label_source: str = "import",
+                       dup_entries: Iterable[tuple[dict[str, Any], list[int]]] = ()) -> dict[str, int]:
+        """Insert a dataset in ONE transaction: any error (or a kill) leaves the store as it was.
+
+        ``dup_entries`` (one per comment, in order; computed lazily is fine) join the duplicate index with them.
+        """
         with self.write() as conn:
             clash = self.existing_ids(conn, schema.threads, (t.id for t in dataset.threads))
             if clash:
@@ -84,9 +87,13 @@ class RecordsMixin(StoreBase):
             if dataset.threads:
                 conn.execute(schema.threads.insert(), [_thread_row(t, now) for t in dataset.threads])
             total = len(dataset.comments)
+            entries = iter(dup_entries)
             for i in range(0, total, BATCH):
                 chunk = dataset.comments[i:i + BATCH]
                 conn.execute(schema.comments.insert(), [_comment_row(c, now) for c in chunk])
+                indexed = [e for _, e in zip(chunk, entries, strict=False)]
+                if indexed:
+                    self._dup_add_rows(conn, indexed)  # type: ignore[attr-defined]  # DupIndexMixin
                 labelled = [_label_row(c, label_source) for c in chunk if c.is_labelled]
                 if labelled:
                     conn.execute(schema.labels.insert(), labelled)
@@ -114,6 +121,16 @@ class RecordsMixin(StoreBase):
         """Every thread, in import order."""
         with self.read() as conn:
             return [_thread_from_row(r) for r in conn.execute(select(schema.threads).order_by(schema.threads.c.seq))]
+
+    def fit_documents(self, limit: int) -> tuple[list[Thread], list[str]]:
+        """What relevance is fitted on: up to ``limit`` threads (in order) and the ``limit`` newest comments' texts."""
+        t, c = schema.threads, schema.comments
+        with self.read() as conn:
+            threads = [Thread(id=r.id, title=r.title or "", body=r.body or "", target=r.target or "")
+                       for r in conn.execute(select(t.c.id, t.c.title, t.c.target, t.c.body)
+                                             .order_by(t.c.seq).limit(limit))]
+            texts = list(conn.execute(select(c.c.text).order_by(c.c.seq.desc()).limit(limit)).scalars())
+        return threads, texts
 
     def get_comment(self, comment_id: str) -> Comment:
         """One comment without labels (NotFoundError when absent)."""
