@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from moderation.dataset import Comment, Dataset, Thread
-from moderation.labelling import duplicates
+from moderation.labelling import copies, duplicates
 from moderation.labelling.quotes import QuoteIndex
 
 
@@ -24,6 +24,6 @@ def dup_entries(dataset: Dataset, stored: Mapping[str, tuple[Thread, Sequence[Co
             thread, earlier = (threads[c.thread_id], ()) if c.thread_id in threads else (stored or {})[c.thread_id]
             index = indexes[c.thread_id] = QuoteIndex.for_thread(thread.title, thread.body)
             for e in earlier:
-                index.add_comment(e.id, e.text)
-        own, _ = index.add_comment(c.id, c.text)
+                copies.add(index, e)
+        own = copies.add(index, c).own
         yield duplicates.make_entry(c.id, own, thread_id=c.thread_id, author=c.author)
