@@ -6,13 +6,12 @@ labels; its test tweets are judged, pooled over the five targets. Three ways to 
 
 - adaptation: the service's ThreadAdaptations over a store holding the thread and its k labels, on top of the
   global model (nothing retrained);
-- retraining: the trainer's model on the four targets plus the k labels as a fifth thread, with the global
-  model's settings, so only the data differ;
+- retraining: `moderation train` on the four targets plus the k labels as a fifth thread, with the global
+  model's C, so only the data differ;
 - reference: a plain TF-IDF + logistic regression trained on the same tweets plus the same k labels.
 
-The trainer's model is `moderation train`'s final fit (fit_like_trainer: its own-text records, groups and
-pipeline) with fixed settings, checked against `moderation train` itself in every run (same_as_trainer), or
-`moderation train` with its own CV for each global model (``settings=None``: 5x slower).
+Every model is `moderation train`'s (its folder cached in the work folder); a retrained one is restricted to the C
+the trainer chose for its global model.
 
 The adaptation's settings (its two strengths, class-balanced or not) are chosen per held-out target by
 cross-validation on the other four targets' training tweets: each of them, under the global model trained
@@ -32,7 +31,6 @@ from itertools import product
 from pathlib import Path
 from typing import Any
 
-import joblib
 import numpy as np
 
 KS = (0, 10, 25, 50)
@@ -58,57 +56,22 @@ def _dataset(rows: list[tuple[dict[str, str], str]], extra: list[tuple[dict[str,
     return Dataset(list(threads.values()), comments)
 
 
-def fit_like_trainer(ds: Any, settings: dict) -> Any:
-    """The model `moderation train` fits on this dataset once its CV has chosen ``settings``: the same records
-    (own texts), groups and pipeline as its final fit, without re-running a CV over one setting."""
-    from moderation.model.linear import build_pipeline
-    from moderation.model.scorer import Scorer
-    from training.data import cv_groups, examples_from
-
-    ex = examples_from([ds])
-    rows = [i for i, s in enumerate(ex.stance) if s is not None]
-    groups, _ = cv_groups(ex, rows, "thread", 5)
-    model = build_pipeline({"semantic": settings["semantic"]}, C=settings["C"], seed=0)
-    model.fit([ex.records[i] for i in rows], np.asarray([ex.stance[i] for i in rows]), clf__groups=groups)
-    return Scorer(model, manifest={"version": "curve"})
-
-
 def train_model(work: Path, rows: list, extra: list = (), settings: dict | None = None) -> tuple[Any, dict]:
-    """The trainer's model on these rows; (scorer, its settings). Without ``settings`` `moderation train` runs
-    with its own CV (the folder cached in ``work`` by data); with them, its final fit alone."""
+    """`moderation train`'s model on these rows (cached in ``work``); (scorer, its settings). ``settings``
+    ({"C": ...}) restricts its grid to that C; None lets its CV choose."""
     from moderation.dataset import write_dataset
     from moderation.model.scorer import load_scorer
     from training.train import train
 
     ds = _dataset(rows, extra)
     key = hashlib.sha256(json.dumps([[(c.text, c.thread_id, c.stance) for c in ds.comments], settings],
-                                    sort_keys=True).encode()).hexdigest()
-    if settings is not None:
-        cached = work / f"fit-{key[:16]}.joblib"  # written by this benchmark in its own work folder
-        if not cached.exists():
-            joblib.dump(fit_like_trainer(ds, settings), cached)
-        return joblib.load(cached), settings
-    out = work / f"model-{key[:16]}"
+                                    sort_keys=True).encode()).hexdigest()[:16]
+    out = work / f"model-{key}"
     if not (out / "model.json").exists():
-        write_dataset(ds, work / f"data-{key[:16]}")
-        train([work / f"data-{key[:16]}"], out)
+        write_dataset(ds, work / f"data-{key}")
+        train([work / f"data-{key}"], out, **({"grid": (settings["C"],)} if settings else {}))
     params = json.loads((out / "model.json").read_text())["parameters"]
-    return load_scorer(out), {"semantic": params["stance_semantic"], "C": params["stance_C"]}
-
-
-def same_as_trainer(work: Path, rows: list, settings: dict) -> float:
-    """Max |p difference| between fit_like_trainer and `moderation train` restricted to ``settings``."""
-    from moderation.dataset import write_dataset
-    from moderation.model.scorer import load_scorer
-    from training.train import train
-
-    ds = _dataset(rows)
-    write_dataset(ds, work / "check-data")
-    train([work / "check-data"], work / "check-model", features={"semantic": settings["semantic"]},
-          grid=(settings["C"],))
-    records = [r for r, _ in rows[:50]]
-    return float(np.abs(load_scorer(work / "check-model").predict_proba(records)
-                        - fit_like_trainer(ds, settings).predict_proba(records)).max())
+    return load_scorer(out), {"C": params["stance_C"]}
 
 
 def reference(rows: list, test: list[dict[str, str]]) -> list[str]:
@@ -169,8 +132,7 @@ def curve(train: list, test: list, work: Path, *, ks: tuple[int, ...] = KS, sett
           log: Any = print) -> dict[str, Any]:
     """The learning curve over every target held out in turn; F_avg pooled over the targets, per k.
 
-    ``settings`` ({"semantic", "C"}) fixes the global models' settings; None lets `moderation train`'s CV
-    choose them for each."""
+    ``settings`` ({"C"}) fixes the global models' C; None lets `moderation train`'s CV choose it for each."""
     from training.evaluate import f_avg
 
     targets = sorted({r["target"] for r, _ in train})

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -39,8 +40,9 @@ def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def apps(db_url: str, model_dir: Path):  # noqa: ANN201
+def apps(db_url: str, model_dir: Path, tmp_path: Path):  # noqa: ANN201
     """Two apps ("workers") on one store: the seed thread, the new thread, the trained model promoted."""
+    model_dir = Path(shutil.copytree(model_dir, tmp_path / "m"))  # the service loads models under MODEL_DIR only
     store = seed_store(db_url)
     store.import_dataset(Dataset([NEW], [Comment(id=f"cats-{i:02d}", thread_id="cats", text=t)
                                          for i, t in enumerate(TEXTS)]))
