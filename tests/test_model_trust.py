@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -28,7 +25,7 @@ from moderation.store import Store, open_store
 from tests.conftest import track_app
 from tests.test_app_support import FakeTagger
 from tests.test_model_data import make_dataset, records_and_labels
-from tests.test_service_gunicorn import ROOT, _free_port, call
+from tests.test_service_gunicorn import ROOT, _free_port, call, gunicorn_process
 
 MARKER = "pwned"
 
@@ -178,13 +175,9 @@ def test_gunicorn_never_runs_a_tampered_model_and_picks_up_a_good_one(db_url: st
     port = _free_port()
     env = {**os.environ, "MODERATION_DATABASE_URL": db_url, "PYTHONPATH": str(ROOT),
            "MODERATION_MODEL_DIR": str(tmp_path / "models"), "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics")}
-    code = ("from moderation.serving import run_gunicorn; from tests.test_model_trust import trusted_app; "
-            f"run_gunicorn(host='127.0.0.1', port={port}, workers=2, "
-            f"factory=lambda: trusted_app(model_poll_seconds=0.5))")
     log = tmp_path / "server.log"
-    with open(log, "wb") as fh:
-        proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=fh, stderr=fh)
-    try:
+    with gunicorn_process("tests.test_model_trust", "trusted_app", port, env, log,
+                          factory="lambda: trusted_app(model_poll_seconds=0.5)") as proc:
         deadline, status = time.monotonic() + 30, None
         while status is None:
             try:
@@ -202,10 +195,3 @@ def test_gunicorn_never_runs_a_tampered_model_and_picks_up_a_good_one(db_url: st
             time.sleep(0.3)
         assert not (tmp_path / MARKER).exists()
         assert "model v1 refused" in log.read_text()
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()

@@ -68,6 +68,25 @@ def call(port: int, method: str, path: str, body: Any = None, key: str | None = 
 
 
 @contextmanager
+def gunicorn_process(module: str, name: str, port: int, env: dict[str, str], log: Path,
+                     factory: str | None = None) -> Iterator[subprocess.Popen]:
+    """`run_gunicorn` with 2 workers on ``port`` serving ``factory`` (default: ``module.name``); stopped on exit."""
+    code = (f"from moderation.serving import run_gunicorn; from {module} import {name}; "
+            f"run_gunicorn(host='127.0.0.1', port={port}, workers=2, factory={factory or name})")
+    with open(log, "wb") as fh:
+        proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=fh, stderr=fh)
+    try:
+        yield proc
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@contextmanager
 def running_server(db_url: str, tmp_path: Path, factory: str = "fake_app") -> Iterator[dict[str, Any]]:
     """gunicorn with 2 workers on a free loopback port, serving tests.test_service_gunicorn.<factory>()."""
     store = open_store(db_url)
@@ -77,28 +96,19 @@ def running_server(db_url: str, tmp_path: Path, factory: str = "fake_app") -> It
     port = _free_port()
     env = {**os.environ, "MODERATION_DATABASE_URL": db_url, "PYTHONPATH": str(ROOT),
            "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics")}
-    code = (f"from moderation.serving import run_gunicorn; from tests.test_service_gunicorn import {factory}; "
-            f"run_gunicorn(host='127.0.0.1', port={port}, workers=2, factory={factory})")
     log = tmp_path / "server.log"
-    with open(log, "wb") as fh:
-        proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=fh, stderr=fh)
-    deadline = time.monotonic() + 90  # a loaded machine can take a while to start two workers
-    while True:
-        try:
-            if call(port, "GET", "/readyz")[0] == 200:
-                break
-        except OSError:
-            pass
-        assert proc.poll() is None and time.monotonic() < deadline, log.read_text()[-2000:]
-        time.sleep(0.2)
-    yield {"port": port, "key": key, "store": store, "proc": proc, "models": tmp_path / "models",
-           "metrics": tmp_path / "metrics"}
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    with gunicorn_process("tests.test_service_gunicorn", factory, port, env, log) as proc:
+        deadline = time.monotonic() + 90  # a loaded machine can take a while to start two workers
+        while True:
+            try:
+                if call(port, "GET", "/readyz")[0] == 200:
+                    break
+            except OSError:
+                pass
+            assert proc.poll() is None and time.monotonic() < deadline, log.read_text()[-2000:]
+            time.sleep(0.2)
+        yield {"port": port, "key": key, "store": store, "proc": proc, "models": tmp_path / "models",
+               "metrics": tmp_path / "metrics"}
 
 
 @pytest.fixture

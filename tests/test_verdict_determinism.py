@@ -5,9 +5,6 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import signal
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -20,7 +17,7 @@ from moderation.app import create_app
 from moderation.dataset import load_dataset
 from moderation.store import open_store
 from tests.conftest import ROOT, track_app
-from tests.test_service_gunicorn import _free_port, call
+from tests.test_service_gunicorn import _free_port, call, gunicorn_process
 
 SEED = ROOT / "labels" / "kishida-nato"
 # -029 once "quoted itself" (its own text shrank to "How odd."); -049 lost its quotes of the article and -048.
@@ -69,12 +66,8 @@ def test_two_gunicorn_workers_give_the_same_verdicts(db_url: str, tmp_path: Path
     port = _free_port()
     env = {**os.environ, "MODERATION_DATABASE_URL": db_url, "PYTHONPATH": str(ROOT),
            "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics")}
-    code = ("from moderation.serving import run_gunicorn; from tests.test_verdict_determinism import real_app; "
-            f"run_gunicorn(host='127.0.0.1', port={port}, workers=2, factory=real_app)")
     log = tmp_path / "server.log"
-    with open(log, "wb") as fh:
-        proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=fh, stderr=fh)
-    try:
+    with gunicorn_process("tests.test_verdict_determinism", "real_app", port, env, log) as proc:
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -114,10 +107,3 @@ def test_two_gunicorn_workers_give_the_same_verdicts(db_url: str, tmp_path: Path
         first = next(iter(answers.values()))
         assert all(a == first for a in answers.values())
         _check(first)
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
