@@ -39,16 +39,22 @@ def normalize(text: str) -> str:
     return "\n".join(lines).strip()
 
 
+@lru_cache(maxsize=4096)
+def _written(text: str) -> tuple[str, ...]:
+    # One TweetTokenizer pass per text: the model's analyzers and the reason words read the same text.
+    return tuple(_TWEET.tokenize(text))
+
+
 def tokenize(text: str) -> list[str]:
     """Lower-cased tokens from NLTK's TweetTokenizer (keeps hashtags, handles, emoticons)."""
     # NLTK's preserve_case=False, without its emoticon search of every token (a third of the cost).
     return [t if not _EMOTICON_CHARS.isdisjoint(t) and EMOTICON_RE.search(t) else t.lower()
-            for t in _TWEET.tokenize(text)]
+            for t in _written(text)]
 
 
 def tokens_as_written(text: str) -> list[str]:
     """NLTK's TweetTokenizer tokens with their case: ``tokenize`` gives the same tokens, lower-cased."""
-    return _TWEET.tokenize(text)
+    return list(_written(text))
 
 
 @lru_cache(maxsize=200_000)

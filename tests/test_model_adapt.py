@@ -42,3 +42,13 @@ def test_same_labels_same_suggestion_and_pickle_round_trip() -> None:
     assert np.array_equal(a.adjust_many(GLOBAL, TEXTS), b.adjust_many(GLOBAL, TEXTS))
     c = pickle.loads(pickle.dumps(a))
     assert np.array_equal(a.adjust_many(GLOBAL, TEXTS), c.adjust_many(GLOBAL, TEXTS))
+
+
+def test_one_comment_path_equals_the_batch_path() -> None:
+    adapter = ThreadAdapter(CLASSES).fit(GLOBAL, TEXTS, LABELS)
+    texts = [*TEXTS, "no such words here", "purr purr cats"]
+    probs = np.vstack([GLOBAL, GLOBAL[:2]])
+    batch = adapter.adjust_many(probs, texts)
+    one = np.array([adapter.adjust(p, t) for p, t in zip(probs, texts, strict=True)])
+    assert np.allclose(one, batch, rtol=0, atol=1e-12)
+    assert not np.allclose(one[-1], probs[-1])  # the words moved it: the test compares real adjustments

@@ -51,20 +51,25 @@ class LocalWords:
         self.idf_ = np.array([math.log((1 + n) / (1 + df[t])) + 1.0 for t in sorted(df)])
         return self
 
+    def row(self, text: str) -> tuple[list[int], np.ndarray]:
+        """One text's (sorted columns, L2-normalised weights); no columns when it shares no term."""
+        counts: dict[int, int] = {}
+        for term in local_terms(text):
+            j = self.vocabulary_.get(term)
+            if j is not None:
+                counts[j] = counts.get(j, 0) + 1
+        js = sorted(counts)
+        w = np.array([(1.0 + math.log(counts[j])) * self.idf_[j] for j in js])
+        norm = math.sqrt(float(w @ w)) if js else 0.0
+        return (js, w / norm) if norm else ([], np.zeros(0))
+
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
         """Rows of the texts' weights over the vocabulary."""
         indptr, cols, vals = [0], [], []
         for text in texts:
-            counts: dict[int, int] = {}
-            for term in local_terms(text):
-                j = self.vocabulary_.get(term)
-                if j is not None:
-                    counts[j] = counts.get(j, 0) + 1
-            js = sorted(counts)
-            w = np.array([(1.0 + math.log(counts[j])) * self.idf_[j] for j in js])
-            norm = math.sqrt(float(w @ w)) if js else 0.0
+            js, w = self.row(text)
             cols += js
-            vals += (w / norm).tolist() if norm else []
+            vals += w.tolist()
             indptr.append(len(cols))
         return sp.csr_matrix((vals, cols, indptr), shape=(len(texts), len(self.vocabulary_)))
 
@@ -144,5 +149,13 @@ class ThreadAdapter:
         return _softmax(Z)
 
     def adjust(self, global_probs: Sequence[float], text: str) -> np.ndarray:
-        """Adapted probabilities of one comment."""
-        return self.adjust_many(np.asarray([global_probs]), [text])[0]
+        """Adapted probabilities of one comment: ``adjust_many``'s arithmetic on one row, without a sparse matrix."""
+        p = np.asarray(global_probs, dtype=np.float64)
+        if self.n_labels_ == 0:
+            return p.copy()
+        z = log_scores(p) * (1.0 + self.a_) + self.b_
+        if self.vectorizer_ is not None:
+            js, w = self.vectorizer_.row(text)
+            if js:
+                z = z + w @ self.W_[js]
+        return _softmax(z[None, :])[0]
