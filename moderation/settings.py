@@ -64,6 +64,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("login_failures_per_address", 50, "Failed sign-ins from one client address per "
             "login_window_seconds before 429", int),
     Setting("login_window_seconds", 900.0, "The window the failed sign-ins are counted in", float),
+    Setting("login_hash_interval_seconds", 1.0, "Seconds between password hashes in one worker process (one at "
+            "a time; a sign-in over this budget gets 429 with Retry-After 1, so a sign-in flood cannot take the "
+            "cores scoring needs)", float),
     Setting("model_poll_seconds", 2.0, "How often a worker checks the registry for a newly promoted model",
             float),
     Setting("log_json", True, "Write structured JSON request logs to stderr", _bool),

@@ -12,6 +12,8 @@ from sqlalchemy import create_engine, text
 
 from moderation.store import Store, forget_stores, open_store
 
+# The suite signs in many times a second; tests/test_pages_signin.py tests the hash budget with its default.
+os.environ.setdefault("MODERATION_LOGIN_HASH_INTERVAL_SECONDS", "0")
 PG_URL = os.environ.get("MODERATION_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 BACKENDS = [b.strip() for b in os.environ.get("MODERATION_TEST_BACKENDS", "sqlite,postgresql").split(",")
             if b.strip()]

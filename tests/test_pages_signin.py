@@ -59,6 +59,22 @@ def test_failed_sign_ins_are_throttled_per_account_before_the_hash(client, monke
     assert _post_login(client, "bob", PASSWORD).status_code == 302  # another account is not locked
 
 
+def test_password_hashes_are_budgeted_per_worker(db_url: str, monkeypatch) -> None:  # noqa: ANN001
+    from moderation.pages import signin
+
+    client = _client(db_url, login_hash_interval_seconds=30.0)
+    calls = []
+    real = accounts.check_password_hash
+    monkeypatch.setattr(accounts, "check_password_hash", lambda h, p: calls.append(1) or real(h, p))
+    monkeypatch.setattr(signin, "_BUDGET", signin._HashBudget())
+    assert _post_login(client, "ann", "wrong-password").status_code == 401
+    busy = _post_login(client, "bob", PASSWORD)  # within the interval: refused before any hash
+    assert busy.status_code == 429 and busy.headers["Retry-After"] == "1" and "sign-in busy" in busy.text
+    assert len(calls) == 1
+    monkeypatch.setattr(signin._BUDGET, "_last", signin.time.monotonic() - 31.0)  # the interval has passed
+    assert _post_login(client, "bob", PASSWORD).status_code == 302 and len(calls) == 2
+
+
 def test_failed_sign_ins_are_throttled_per_address(db_url: str) -> None:
     client = _client(db_url, login_failures_per_address=3)
     for name in ("ann", "bob", "nobody"):

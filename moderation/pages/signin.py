@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import threading
+import time
 from typing import Any
 
 from flask import current_app, request
@@ -18,6 +20,34 @@ class TooManyFailures(RateLimitError):
     def __init__(self, message: str, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class _HashBudget:
+    """At most one password hash in flight per worker process, and one per interval: a flood of sign-ins
+    (each one scrypt, ~0.2 s of a core) cannot take a worker's threads or the cores the scoring requests need.
+    Never waited for: a sign-in over budget answers 429 with Retry-After 1 at once."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._busy = False
+        self._last = -float("inf")
+
+    def take(self, interval: float) -> bool:
+        """True (and the hash may start) when none is in flight and the last began ``interval`` seconds ago."""
+        with self._lock:
+            now = time.monotonic()
+            if self._busy or now < self._last + interval:
+                return False
+            self._busy, self._last = True, now
+            return True
+
+    def done(self) -> None:
+        """The hash has finished."""
+        with self._lock:
+            self._busy = False
+
+
+_BUDGET = _HashBudget()
 
 
 def _keys(name: str) -> tuple[str, str]:
@@ -36,7 +66,12 @@ def attempt(store: Store, name: str, password: str) -> dict[str, Any] | None:
     if (counts[account] >= config["login_failures_per_account"]
             or counts[address] >= config["login_failures_per_address"]):
         raise TooManyFailures("too many failed sign-ins: wait and try again", retry_after=int(window))
-    user = accounts.authenticate(store, name, password)
+    if not _BUDGET.take(float(config["login_hash_interval_seconds"])):
+        raise TooManyFailures("sign-in busy: try again in a second", retry_after=1)
+    try:
+        user = accounts.authenticate(store, name, password)
+    finally:
+        _BUDGET.done()
     if user is None:
         throttle.record_failure(store, [account, address], window)
     else:
