@@ -1,0 +1,82 @@
+"""benchmarks/serve.py on an earlier commit and on this tree, in one run, printed side by side.
+
+    .venv/bin/python benchmarks/serve_compare.py --before a6d43e9 [--backend sqlite|postgresql|both] [--seconds 10]
+
+The earlier commit is checked out into a temporary git worktree and its own serve.py runs with its own code
+(PYTHONPATH), then this tree's serve.py runs, alternating per backend so both meet the same machine. The paced
+rate is fixed for both (``--rate``, default 100/s, below what either sustains here), so the two paced rows
+compare like with like. Rows only one side measures are shown for that side alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _run(tree: Path, backend: str, seconds: float, rate: float, smoke: bool) -> dict[str, Any]:
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    out = subprocess.run([sys.executable, str(tree / "benchmarks" / "serve.py"), "--backend", backend, "--json",
+                          "--seconds", str(seconds), "--rate", str(rate), *(["--smoke"] if smoke else [])],
+                         cwd=tree, env=env, capture_output=True, text=True, timeout=3600)
+    lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
+    if not lines:
+        raise SystemExit(f"serve.py in {tree} printed no figures:\n{out.stderr[-2000:]}")
+    return json.loads(lines[-1])
+
+
+def rows(r: dict[str, Any]) -> dict[str, tuple[float, float, float]]:
+    """(req/s, p50 ms, p99 ms) per measurement name, as serve.py prints them."""
+    out = {f"single, {c} clients closed": (m["rps"], m["p50_ms"], m["p99_ms"]) for c, m in r["single"].items()}
+    out[f"50 paced @{r['paced_50']['target_rps']:.0f}/s"] = tuple(r["paced_50"][k] for k in ("rps", "p50_ms", "p99_ms"))
+    b = r["batch"]
+    out[f"batch of {b['size']} (comments/s)"] = (b["comments_per_s"], b["p50_ms"], b["p99_ms"])
+    out["in-process (comments/s)"] = (r["in_process_per_s"], float("nan"), float("nan"))
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run both and print the table."""
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--before", required=True, help="the earlier commit (any git revision)")
+    ap.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="sqlite")
+    ap.add_argument("--seconds", type=float, default=10.0)
+    ap.add_argument("--rate", type=float, default=100.0)
+    ap.add_argument("--smoke", action="store_true", help="CI: serve.py --smoke on both sides (SQLite, short runs)")
+    args = ap.parse_args(argv)
+    backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
+    if args.smoke:
+        backends = ["sqlite"]
+    with tempfile.TemporaryDirectory(prefix="serve-before-") as tmp:
+        before = Path(tmp) / "tree"
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(before), args.before],
+                       check=True, capture_output=True)
+        try:
+            for backend in backends:
+                print(f"\n== {backend}: load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores at start ==")
+                old = rows(_run(before, backend, args.seconds, args.rate, args.smoke))
+                new = rows(_run(ROOT, backend, args.seconds, args.rate, args.smoke))
+                print(f"{'measurement':<30}{'before req/s':>13}{'after req/s':>12}{'ratio':>7}"
+                      f"{'before p99':>12}{'after p99':>11}")
+                for name in dict.fromkeys([*old, *new]):
+                    a, b = old.get(name), new.get(name)
+                    ratio = f"{b[0] / a[0]:>7.2f}" if a and b and a[0] else f"{'':>7}"
+                    print(f"{name:<30}{(f'{a[0]:.1f}' if a else '-'):>13}{(f'{b[0]:.1f}' if b else '-'):>12}{ratio}"
+                          f"{(f'{a[2]:.1f}' if a else '-'):>12}{(f'{b[2]:.1f}' if b else '-'):>11}")
+                print(f"load {os.getloadavg()[0]:.1f} at end; before = {args.before}, after = this tree")
+        finally:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(before)],
+                           capture_output=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
