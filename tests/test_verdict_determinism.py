@@ -107,3 +107,29 @@ def test_two_gunicorn_workers_give_the_same_verdicts(db_url: str, tmp_path: Path
         first = next(iter(answers.values()))
         assert all(a == first for a in answers.values())
         _check(first)
+
+
+def test_workers_started_at_different_times_give_the_same_off_topic_verdict(db_url: str) -> None:
+    """Relevance is fitted on the documents up to a cutoff the store records, and the other threads are the
+    store's: a worker that started before another article arrived judges like one that started after it."""
+    from moderation.dataset import Comment, Thread
+    from moderation.labelling.tagger import Tagger
+
+    _seeded(db_url)
+    store = open_store(db_url)
+    thread = store.get_thread("kishida-nato")
+    earlier = store.thread_comments(thread.id)
+    probe = Comment(id="probe", thread_id=thread.id,
+                    text="The yen fell again today and the Bank of Japan did nothing about it.")
+    first = Tagger(store)  # a worker that started now
+    before = first.tag(probe, thread, earlier, remember=False).off_topic
+    other = Thread(id="boj", title="Bank of Japan holds rates as the yen slides", target="the Bank of Japan",
+                   body="The Bank of Japan left rates unchanged; the yen fell to a new low against the dollar.")
+    store.save_scored(Comment(id="boj-1", thread_id="boj", text="The yen is collapsing and the BoJ does nothing."),
+                      thread=other, queue=None)
+    later = Tagger(store)  # a worker that started after the other article was stored
+    after_first = first.tag(probe, thread, earlier, remember=False).off_topic
+    after_later = later.tag(probe, thread, earlier, remember=False).off_topic
+    assert after_first == after_later  # the same store, the same verdict, whenever the worker started
+    assert after_first.probability > before.probability  # the new article is closer: both workers see it
+    assert later.tag(probe, thread, earlier, remember=False).off_topic == after_later  # and again

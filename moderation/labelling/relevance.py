@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import random
+import threading
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -43,6 +44,8 @@ class Relevance:
                  model: LinearModel | None = None) -> None:
         self.vocab = vocab or Vocabulary({}, {}, 1.0, 1.0)
         self._model = model
+        self._synced = 0  # the store's thread seq the atlas holds threads up to (sync)
+        self._sync_lock = threading.Lock()
         self.atlas = Atlas(self.vocab)
         for thread in threads:
             self.atlas.add(thread)
@@ -81,16 +84,37 @@ class Relevance:
         return cls(vocab, threads)
 
     @classmethod
-    def from_store(cls, store: Any, extra: Iterable[str] = ()) -> Relevance:
-        """Fit on the store's articles and (up to MAX_FIT_DOCS) comments, plus any extra documents."""
-        threads, comments = store.fit_documents(MAX_FIT_DOCS)
+    def from_store(cls, store: Any, version: str | None = None, extra: Iterable[str] = ()) -> Relevance:
+        """Fit on the store's articles and (up to MAX_FIT_DOCS) comments up to the cutoff of a model version
+        (``None``: no model), plus any extra documents; the store's later threads join by :meth:`sync`.
+
+        The cutoff is recorded in the store by the first worker that fits for the version, so every worker
+        fits on the same documents and the same request gets the same off-topic verdict on each.
+        """
+        thread_seq, comment_seq = store.relevance_cutoff(version or "none")
+        threads, comments = store.fit_documents_upto(MAX_FIT_DOCS, thread_seq, comment_seq)
         docs = [f"{th.title}\n{th.target}\n{th.body}" for th in threads]
-        return cls.fit([*docs, *comments, *extra], threads=threads)
+        out = cls.fit([*docs, *comments, *extra], threads=threads)
+        out._synced = thread_seq
+        return out
+
+    def sync(self, store: Any) -> None:
+        """Add the threads the store holds past the last sync to the other threads a comment is compared with
+        (in the store's order): the atlas is the store's, not this worker's history."""
+        with self._sync_lock:
+            while True:
+                fresh = store.threads_after(self._synced)
+                for seq, thread in fresh:
+                    self.atlas.add(thread)
+                    self._synced = seq
+                if len(fresh) < 1000:
+                    return
 
     def topic(self, thread: Thread, context: Sequence[tuple[str, str]] = ()) -> ThreadTopic:
         """A new ThreadTopic of a thread with the (id, own text) comments of ``context`` added, in order."""
+        # The thread itself is not added to the atlas: the other threads are the store's (sync), so what one
+        # request brought inline never changes another's verdict. A comment's own thread is left out anyway.
         topic = ThreadTopic(self.vocab, thread)
-        self.atlas.add(thread)
         for cid, text in context:
             topic.add(cid, text)
         return topic

@@ -56,6 +56,7 @@ class Tagger:
         self.store = store
         self.model = model
         self._relevance = relevance
+        self._own_relevance = relevance is None  # the store's own: fitted here, synced before every comment
         self.workspaces = Workspaces(lambda thread: self.relevance.topic(thread))
 
     @property
@@ -67,8 +68,15 @@ class Tagger:
     def relevance(self) -> Relevance:
         """The relevance model, fitted on the store's articles and comments on first use."""
         if self._relevance is None:
-            self._relevance = Relevance.from_store(self.store)
+            self._relevance = Relevance.from_store(self.store, self.version)
         return self._relevance
+
+    def _sync(self) -> None:
+        # The store's threads since the last request join the atlas before this one is judged (one query), so
+        # every worker compares a comment with the same other threads. A relevance given by the caller (the CLI,
+        # the benchmarks) holds its threads already.
+        if self._own_relevance:
+            self.relevance.sync(self.store)
 
     def _local(self, comment: Comment, state: ThreadState) -> _Local:
         reading = copies.read(state.index, comment)
@@ -122,12 +130,14 @@ class Tagger:
     def tag(self, comment: Comment, thread: Thread, earlier: Sequence[Comment], *, remember: bool = True
             ) -> Verdict:
         """The verdict of one comment after ``earlier``; with remember=True its own text joins the index."""
+        self._sync()
         with self.workspaces.state(thread, earlier) as state:
             part = self._local(comment, state)
         return self._verdict(comment, thread, part, remember)
 
     def thread_verdicts(self, thread: Thread, comments: Sequence[Comment]) -> list[Verdict]:
         """The verdict of each of a thread's comments against those before it (read only; kept per thread)."""
+        self._sync()
         return self.workspaces.walk(thread, comments,
                                     lambda c, state: self._verdict(c, thread, self._local(c, state), False))
 

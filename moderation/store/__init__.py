@@ -12,11 +12,13 @@ from moderation.store.labels import LabelsMixin
 from moderation.store.queues import QueuesMixin
 from moderation.store.records import RecordsMixin, stderr_progress
 from moderation.store.registry import RegistryMixin
+from moderation.store.relevance_docs import RelevanceDocsMixin
 
 __all__ = ["Store", "open_store", "stderr_progress"]
 
 
-class Store(RecordsMixin, LabelsMixin, RegistryMixin, QueuesMixin, KeysMixin, DupIndexMixin):
+class Store(RecordsMixin, LabelsMixin, RegistryMixin, QueuesMixin, KeysMixin, DupIndexMixin,
+            RelevanceDocsMixin):
     """Every table's operations; one instance per URL per process."""
 
 
