@@ -82,3 +82,16 @@ def env_db(db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
     monkeypatch.setenv("MODERATION_DATABASE_URL", db_url)
     monkeypatch.chdir(tmp_path)
     return db_url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    """One headless Chromium (Debian's, driven by Playwright) for the module: the browser tests' fixture."""
+    from tests.test_pages_browser import ARGS, CHROMIUM, playwright_api
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed")
+    with playwright_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield b
+        b.close()

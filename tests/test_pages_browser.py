@@ -23,17 +23,6 @@ KEYS = "1231231121"  # ten labels: favor, against, none, ...
 STANCE = {"1": "favor", "2": "against", "3": "none"}
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    """One headless Chromium for the module."""
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed")
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield b
-        b.close()
-
-
 @pytest.fixture
 def live(db_url: str) -> Iterator[tuple[str, object]]:
     """(base URL, store): the seed thread unlabelled, users ann/bob (annotators), mod, lead (admin)."""

@@ -11,7 +11,7 @@ import pytest
 from moderation.dataset import Comment
 from moderation.pages import queries
 from tests.pages_live import make_app, seed_store, serve
-from tests.test_pages_browser import ARGS, CHROMIUM, THREAD, _login, _page, playwright_api
+from tests.test_pages_browser import THREAD, _login, _page
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
@@ -23,17 +23,6 @@ PAGES = [  # (user or None, path, screenshot name or None)
     ("lead", "/agreement", "agreement"), ("lead", "/adjudicate", "adjudicate"), ("lead", "/admin/users", None),
     ("lead", "/admin/keys", None), ("lead", "/admin/settings", "settings"), ("lead", "/guidelines", None),
 ]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    """One headless Chromium for the module."""
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed")
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield b
-        b.close()
 
 
 def stock(store) -> None:  # noqa: ANN001

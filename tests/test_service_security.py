@@ -14,24 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from prometheus_client.mmap_dict import MmapedDict
 
+from benchmarks.serve import worker_requests
 from moderation.pages import accounts
 from tests.test_app_bad_input import BAD_BODIES
 from tests.test_service_gunicorn import call, running_server, server  # noqa: F401 - the `server` fixture
 
 pytestmark = pytest.mark.slow
-
-
-def worker_requests(metrics: Path) -> dict[int, float]:
-    """Requests each worker answered, from its own prometheus multiprocess file."""
-    counts = {}
-    for path in metrics.glob("counter_*.db"):
-        mapped = MmapedDict(str(path), read_mode=True)
-        counts[int(path.stem.split("_")[1])] = sum(v for k, v, _ in mapped.read_all_values()
-                                                   if "moderation_requests_total" in k)
-        mapped.close()
-    return counts
 
 
 @pytest.fixture
