@@ -6,7 +6,8 @@ Reports, per backend: closed-loop single scoring at several concurrencies (req/s
 to a fixed total rate (latency measured from each request's scheduled time, so queueing is counted; their 50
 connections are opened and warmed with WARM_REQUESTS unmeasured requests each first, as a site backend's
 connection pool would be); batch
-throughput (comments/s); and the same comments scored in-process by the same code, as a ratio.
+throughput (comments/s); 10 clients storing new comments (store: true, a new id each: the site's main path);
+and the same comments scored in-process by the same code, as a ratio.
 Then (issue 14): a keep-alive run, 50 clients whose connections are opened as soon as the service answers (a
 site's pool), on 2 workers and on 1 worker, with each worker's share of the requests (from its own metrics file)
 and the 2-worker / 1-worker throughput ratio; and a login flood (8 clients x 5 wrong sign-ins/s) beside the
@@ -79,6 +80,13 @@ def _prepare(url: str, tmp: Path) -> tuple[str, list[dict[str, Any]], str | None
     thread = store.list_threads()[0]
     comments = [{"text": c.text, "thread_id": thread.id, "store": False} for c in store.thread_comments(thread.id)]
     return store.create_api_key("admin", "bench")[0], comments, summary["model"]
+
+
+def _storing_bodies(comments: list[dict[str, Any]], seconds: float) -> list[bytes]:
+    """New comments to store: the seed texts, each with a new id and a number (more than a run can send)."""
+    n = max(2000, int(seconds * 800))
+    return [json.dumps({**comments[k % len(comments)], "id": f"bench-{k}", "store": True,
+                        "text": f"{comments[k % len(comments)]['text']} ({k})"}).encode() for k in range(n)]
 
 
 def _in_process(url: str, comments: list[dict[str, Any]], seconds: float) -> float:
@@ -192,6 +200,9 @@ def run_backend(backend: str, seconds: float, levels: list[int], rate: float | N
                                           "target_rps": rate, "warm_requests_per_connection": WARM_REQUESTS}
                     b = run(port, key, batch_body, "/v1/score/batch", 2, seconds, None)
                     report["batch"] = {**b, "size": batch, "comments_per_s": b["rps"] * batch}
+                    # The site's main path: every new comment scored and stored (store: true), each a new id.
+                    report["storing"] = run(port, key, _storing_bodies(comments, seconds), "/v1/score", 10,
+                                            seconds, None)
                     with mp.get_context("spawn").Pool(1) as attacker:  # the flood from a process of its own
                         logins = attacker.apply_async(flood, (port, seconds))
                         report["flood"] = run(port, key, bodies, "/v1/score", 50, seconds, rate, WARM_REQUESTS)
@@ -214,13 +225,15 @@ def run_backend(backend: str, seconds: float, levels: list[int], rate: float | N
 
 
 def _print(r: dict[str, Any]) -> None:
-    print(f"\n== {r['backend']} (model {r['model']}, {r['comments']} distinct comments, store=false) ==")
+    print(f"\n== {r['backend']} (model {r['model']}, {r['comments']} distinct comments; "
+          "store=false but the storing row) ==")
     print("machine load (1, 5, 15 min): start " + ", ".join(f"{x:.1f}" for x in r["load_start"]) +
           "; end " + ", ".join(f"{x:.1f}" for x in r["load_end"]))
     print(f"{'load':<28}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
     rows = [(f"single, {c} clients closed", m) for c, m in r["single"].items()]
     rows.append((f"single, 50 clients @{r['paced_50']['target_rps']:.0f}/s*", r["paced_50"]))
     rows.append((f"batch of {r['batch']['size']}, 2 clients", r["batch"]))
+    rows.append(("storing, 10 clients closed", r["storing"]))
     rows.append(("paced as *, + login flood", r["flood"]))
     rows += [(f"keep-alive 50, {k['workers']} worker{'s' if k['workers'] > 1 else ''}", k) for k in r["keep_alive"]]
     for name, m in rows:
@@ -266,7 +279,7 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps(r))
         else:
             _print(r)
-    bad = [r for r in reports for m in (*r["single"].values(), r["paced_50"], r["batch"], r["flood"],
+    bad = [r for r in reports for m in (*r["single"].values(), r["paced_50"], r["batch"], r["storing"], r["flood"],
                                          *r["keep_alive"]) if m["errors"]]
     return 1 if bad else 0
 

@@ -39,6 +39,8 @@ def rows(r: dict[str, Any]) -> dict[str, tuple[float, float, float]]:
     out[f"50 paced @{r['paced_50']['target_rps']:.0f}/s"] = tuple(r["paced_50"][k] for k in ("rps", "p50_ms", "p99_ms"))
     b = r["batch"]
     out[f"batch of {b['size']} (comments/s)"] = (b["comments_per_s"], b["p50_ms"], b["p99_ms"])
+    if "storing" in r:
+        out["storing, 10 clients"] = tuple(r["storing"][k] for k in ("rps", "p50_ms", "p99_ms"))
     out["in-process (comments/s)"] = (r["in_process_per_s"], float("nan"), float("nan"))
     return out
 
