@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import re
+import select
 import threading
 import time
 from typing import Any
@@ -31,6 +32,11 @@ def _warm(port: int, key: str, bodies: list[bytes], path: str, n: int) -> http.c
     return conn
 
 
+def _dropped(conn: http.client.HTTPConnection) -> bool:
+    """True when the server has closed this idle keep-alive connection (its socket reads as ready: EOF)."""
+    return conn.sock is not None and bool(select.select([conn.sock], [], [], 0)[0])
+
+
 def _client(port: int, key: str, bodies: list[bytes], path: str, seconds: float, rate: float | None,
             out: list[tuple[float, int]], start: float, offset: float,
             conn: http.client.HTTPConnection | None = None) -> None:
@@ -44,6 +50,8 @@ def _client(port: int, key: str, bodies: list[bytes], path: str, seconds: float,
         if rate and scheduled > time.perf_counter():
             time.sleep(scheduled - time.perf_counter())
         try:
+            if _dropped(conn):  # as a pool does (urllib3): the server closed the idle connection, open a new one
+                conn.close()
             conn.request("POST", path, body=bodies[i % len(bodies)], headers=headers)
             response = conn.getresponse()
             response.read()
