@@ -42,6 +42,8 @@ def rows(r: dict[str, Any]) -> dict[str, tuple[float, float, float]]:
     if "storing" in r:
         out["storing, 10 clients"] = tuple(r["storing"][k] for k in ("rps", "p50_ms", "p99_ms"))
     out["in-process (comments/s)"] = (r["in_process_per_s"], float("nan"), float("nan"))
+    if "in_process_new_texts_per_s" in r:
+        out["in-process, new texts"] = (r["in_process_new_texts_per_s"], float("nan"), float("nan"))
     return out
 
 
