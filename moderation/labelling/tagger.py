@@ -79,7 +79,7 @@ class Tagger:
             self.relevance.sync(self.store)
 
     def _local(self, comment: Comment, state: ThreadState) -> _Local:
-        reading = copies.read(state.index, comment)
+        reading = state.read(comment)
         quotes, own = tuple(reading.quotes), reading.own
         entry, bands = duplicates.make_entry(comment.id, own, thread_id=state.thread_id, author=comment.author)
         local = state.local_candidates(entry, LOCAL_SCAN)

@@ -65,6 +65,16 @@ class ThreadState:
         self._prefix: dict[bytes, list[int]] = {}
         self._common: frozenset[bytes] = frozenset()  # shingles of 2+ comments when the order was fixed
         self._indexed_at = 0  # how many comments there were then
+        self._read: dict[str, tuple[int, str, copies.Reading]] = {}  # id -> (position, text, reading) of `read`
+
+    def read(self, comment: Comment) -> copies.Reading:
+        """The comment read against this state (copies.read), kept: if it is the next one added, its reading is
+        not computed again (the state is the same as when it was read, so the reading is too)."""
+        reading = copies.read(self.index, comment)
+        if len(self._read) >= 64:
+            self._read.clear()
+        self._read[comment.id] = (len(self.comments), comment.text, reading)
+        return reading
 
     def __len__(self) -> int:
         return len(self.comments)
@@ -107,7 +117,12 @@ class ThreadState:
         return _by_hash(shingle_set - self._common) + _by_hash(shingle_set & self._common)
 
     def _add(self, c: Comment) -> None:
-        reading = copies.add(self.index, c)
+        kept = self._read.pop(c.id, None)
+        if kept is not None and kept[0] == len(self.comments) and kept[1] == c.text:
+            reading = kept[2]
+            self.index.add(c.id, c.text, reading.quotes)  # what copies.add does after its read
+        else:
+            reading = copies.add(self.index, c)
         own, quotes = reading.own, reading.quotes
         entry, _ = duplicates.make_entry(c.id, own, thread_id=self.thread_id, author=c.author, with_bands=False)
         sh = duplicates.shingles(entry["text"])
