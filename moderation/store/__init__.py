@@ -5,18 +5,19 @@ from __future__ import annotations
 import threading
 
 from moderation.store import engine as engine_mod
-from moderation.store.core import resolve_url
+from moderation.store.core import StoreUnavailable, resolve_url
 from moderation.store.dupindex import DupIndexMixin
 from moderation.store.keys import KeysMixin
 from moderation.store.labels import LabelsMixin
 from moderation.store.queues import QueuesMixin
 from moderation.store.records import RecordsMixin, stderr_progress
 from moderation.store.registry import RegistryMixin
+from moderation.store.users import UsersMixin
 
-__all__ = ["Store", "open_store", "stderr_progress"]
+__all__ = ["Store", "StoreUnavailable", "open_store", "stderr_progress"]
 
 
-class Store(RecordsMixin, LabelsMixin, RegistryMixin, QueuesMixin, KeysMixin, DupIndexMixin):
+class Store(RecordsMixin, LabelsMixin, RegistryMixin, QueuesMixin, KeysMixin, DupIndexMixin, UsersMixin):
     """Every table's operations; one instance per URL per process."""
 
 

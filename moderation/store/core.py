@@ -10,12 +10,16 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from moderation import settings
 from moderation.errors import ConflictError, UnprocessableError
 from moderation.store import engine as engine_mod
 from moderation.store import schema
+
+# What a store that stops answering mid-operation raises (connection refused or lost, SQLite file locked past
+# its timeout): callers catch this name, not the driver's.
+StoreUnavailable = OperationalError
 
 
 def utcnow() -> datetime:
