@@ -38,9 +38,9 @@ def _check(results: list[dict[str, Any]]) -> None:
 
 
 def _seeded(db_url: str) -> str:
-    store = open_store(db_url)
-    store.import_dataset(load_dataset(SEED))
-    return store.create_api_key("scorer", "determinism")[0]
+    with open_store(db_url) as store:
+        store.import_dataset(load_dataset(SEED))
+        return store.create_api_key("scorer", "determinism")[0]
 
 
 def test_the_same_batch_three_times_gives_the_same_verdicts(db_url: str) -> None:
