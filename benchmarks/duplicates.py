@@ -32,7 +32,7 @@ from typing import Any
 from sqlalchemy import create_engine, text
 
 from moderation.labelling import duplicates
-from moderation.store import Store, forget_stores, open_store
+from moderation.store import Store, open_store
 from moderation.store.engine import normalize_url
 
 TARGETS = {"precision": 0.99, "recall": 0.95, "p99_ms_at_1M": 10.0}
@@ -162,7 +162,6 @@ def bench_url(database_url: str | None) -> Iterator[str]:
     try:
         yield f"{database_url}{'&' if '?' in database_url else '?'}options=-csearch_path%3D{schema}"
     finally:
-        forget_stores()
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
@@ -183,8 +182,7 @@ def main(argv: list[str]) -> None:
     pool = sentences(args.data)
     rng.shuffle(pool)
     held_out, pool = pool[:2000], pool[2000:]
-    with bench_url(args.database_url) as url:
-        store = open_store(url)
+    with bench_url(args.database_url) as url, open_store(url) as store:
         print(f"store: {store.dialect}; {len(pool)} real sentences; {nq} near-copies and {nq} fresh texts per size; "
               f"load average (1/5 min) {load()}", flush=True)
         texts = comments(pool, sizes[-1], rng)

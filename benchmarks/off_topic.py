@@ -36,7 +36,7 @@ from sklearn.metrics import average_precision_score, precision_recall_curve, roc
 
 from moderation.labelling.relevance import Relevance
 from moderation.labelling.tagger import Tagger
-from moderation.store import forget_stores, open_store
+from moderation.store import open_store
 from training.offtopic_sets import OffTopicSet, fnc1, perspectrum, seed, semeval, sfu
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -68,15 +68,12 @@ def sets(data: Path, seeds: Path, smoke: bool) -> list[OffTopicSet]:
 def product_scores(s: OffTopicSet) -> tuple[np.ndarray, float]:
     """The tagger's off-topic probability of every case (the service's path), and the tagging rate."""
     relevance = Relevance.fit(s.docs, threads=s.threads)
-    with tempfile.TemporaryDirectory(prefix="offtopic-bench-") as tmp:
-        store = open_store(f"sqlite:///{Path(tmp) / 'index.db'}")
-        try:
-            tagger = Tagger(store, relevance=relevance)
-            t0 = time.perf_counter()
-            tags = [tagger.tag(c.comment, c.thread, c.earlier, remember=False).off_topic for c in s.cases]
-            rate = len(tags) / (time.perf_counter() - t0)
-        finally:
-            forget_stores()
+    with (tempfile.TemporaryDirectory(prefix="offtopic-bench-") as tmp,
+          open_store(f"sqlite:///{Path(tmp) / 'index.db'}") as store):
+        tagger = Tagger(store, relevance=relevance)
+        t0 = time.perf_counter()
+        tags = [tagger.tag(c.comment, c.thread, c.earlier, remember=False).off_topic for c in s.cases]
+        rate = len(tags) / (time.perf_counter() - t0)
     return np.asarray([t.probability for t in tags]), rate
 
 

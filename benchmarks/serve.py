@@ -72,14 +72,15 @@ def _prepare(url: str, tmp: Path) -> tuple[str, list[dict[str, Any]], str | None
     from moderation.store import open_store
 
     os.environ["MODERATION_MODEL_DIR"] = str(tmp / "models")
-    store = open_store(url)
-    summary = prepare_default(store, log=lambda msg: print(f"  {msg}", file=sys.stderr))
     from moderation.pages import accounts
 
-    accounts.create_user(store, FLOOD_USER[0], "annotator", FLOOD_USER[1])
-    thread = store.list_threads()[0]
-    comments = [{"text": c.text, "thread_id": thread.id, "store": False} for c in store.thread_comments(thread.id)]
-    return store.create_api_key("admin", "bench")[0], comments, summary["model"]
+    with open_store(url) as store:
+        summary = prepare_default(store, log=lambda msg: print(f"  {msg}", file=sys.stderr))
+        accounts.create_user(store, FLOOD_USER[0], "annotator", FLOOD_USER[1])
+        thread = store.list_threads()[0]
+        comments = [{"text": c.text, "thread_id": thread.id, "store": False}
+                    for c in store.thread_comments(thread.id)]
+        return store.create_api_key("admin", "bench")[0], comments, summary["model"]
 
 
 def _storing_bodies(comments: list[dict[str, Any]], seconds: float) -> list[bytes]:
@@ -95,7 +96,7 @@ def _in_process(url: str, comments: list[dict[str, Any]], seconds: float, new_te
     The 58 seed texts recur, so the per-text caches (tokens, stems) answer most of the work after the first
     round; with ``new_texts`` each text carries a number, as every comment a site sends is new."""
     from moderation.app import create_app
-    from moderation.app.resources import get_engine, get_store
+    from moderation.app.resources import close_app, get_engine, get_store
     from moderation.app.service import adapter
     from moderation.app.validation import parse_item
     from moderation.queue import Options, make_policy, score_items
@@ -114,8 +115,8 @@ def _in_process(url: str, comments: list[dict[str, Any]], seconds: float, new_te
                 n += 1
             return n / (time.perf_counter() - start)
         finally:
-            # Stop this app's model poller before the benchmark deletes its temporary store.
-            app.extensions["moderation"]["models"].close()
+            # Stop this app's model poller and close its store before the benchmark deletes the temporary store.
+            close_app(app)
 
 
 def worker_requests(metrics: Path) -> dict[int, float]:
@@ -223,9 +224,6 @@ def run_backend(backend: str, seconds: float, levels: list[int], rate: float | N
             report["load_end"] = os.getloadavg()
             return report
         finally:
-            from moderation.store import forget_stores
-
-            forget_stores()
             if drop:
                 drop()
 

@@ -27,9 +27,10 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _store(url: str | None = None):  # noqa: ANN202 - Store, imported lazily to keep --help fast
+    """The running command's store, closed when the command ends (click's context owns it)."""
     from moderation.store import open_store
 
-    return open_store(url)
+    return click.get_current_context().with_resource(open_store(url))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -87,12 +88,13 @@ def serve_cmd(host: str | None, port: int | None, workers: int | None, threads: 
     from moderation.bootstrap import prepare_default
     from moderation.pages.welcome import serve_banner
     from moderation.serving import run_gunicorn
+    from moderation.store import open_store
 
-    store = _store()
-    summary = prepare_default(store, log=lambda msg: click.echo(msg, err=True))
-    click.echo(json.dumps(summary), err=True)
     host, port = host or settings.get("host"), port or settings.get("port")
-    click.echo(serve_banner(store, host, port), err=True)
+    with open_store() as store:  # closed before gunicorn forks: no worker inherits its connections
+        summary = prepare_default(store, log=lambda msg: click.echo(msg, err=True))
+        click.echo(json.dumps(summary), err=True)
+        click.echo(serve_banner(store, host, port), err=True)
     run_gunicorn(host=host, port=port, workers=workers or settings.get("workers"),
                  threads=threads or settings.get("threads"))
 

@@ -95,6 +95,15 @@ def _post_worker_init(worker: Any) -> None:
     gc.freeze()
 
 
+def _worker_exit(_server: Any, worker: Any) -> None:
+    # The worker's app closes its store: its pooled connections end with the worker, not at the server's timeout.
+    app = getattr(worker, "wsgi", None)
+    if "moderation" in getattr(app, "extensions", {}):
+        from moderation.app.resources import close_app
+
+        close_app(app)
+
+
 def metrics_dir() -> str:
     """A fresh folder for prometheus-client's multiprocess files, set in the environment the workers inherit."""
     folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
@@ -113,5 +122,6 @@ def run_gunicorn(*, host: str, port: int, workers: int, factory: Callable[[], An
                "threads": settings.get("threads"),
                "timeout": 60, "graceful_timeout": 20, "keepalive": 5, "accesslog": None,
                "child_exit": _child_exit, "post_fork": _post_fork, "post_worker_init": _post_worker_init,
+               "worker_exit": _worker_exit,
                **extra}
     _Gunicorn(options, factory).run()

@@ -13,7 +13,7 @@ from werkzeug.serving import make_server
 from moderation.app import create_app
 from moderation.dataset import LABEL_FIELDS, load_dataset
 from moderation.pages import accounts
-from moderation.store import Store, open_store
+from moderation.store import Store
 from tests.conftest import track_app
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,9 +27,8 @@ def make_app(db_url: str) -> Flask:
     return track_app(create_app({"database_url": db_url, "secret_key": "test-secret-key", "testing": True}))
 
 
-def seed_store(db_url: str) -> Store:
-    """The seed thread without its labels, and one user per role (password PASSWORD)."""
-    store = open_store(db_url)
+def seed_store(store: Store) -> Store:
+    """The store, given the seed thread without its labels and one user per role (password PASSWORD)."""
     dataset = load_dataset(SEED)
     for c in dataset.comments:
         for name in LABEL_FIELDS:

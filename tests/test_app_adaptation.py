@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from moderation.app.adaptation import thread_adapter
-from moderation.app.resources import get_engine
+from moderation.app.resources import get_engine, get_store
 from moderation.dataset import Comment, Dataset, Thread
 from moderation.pages import labelling, tags
 from moderation.queue import decide_item
-from moderation.store import open_store
+from moderation.store import Store
 from moderation.store.stance_labels import stance_label_key, thread_stances
 from moderation.verdict import Label
 from tests.pages_live import PASSWORD, SEED, make_app, seed_store
@@ -40,16 +40,16 @@ def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def apps(db_url: str, model_dir: Path, tmp_path: Path):  # noqa: ANN201
+def apps(store: Store, model_dir: Path, tmp_path: Path):  # noqa: ANN201
     """Two apps ("workers") on one store: the seed thread, the new thread, the trained model promoted."""
     model_dir = Path(shutil.copytree(model_dir, tmp_path / "m"))  # the service loads models under MODEL_DIR only
-    store = seed_store(db_url)
+    seed_store(store)
     store.import_dataset(Dataset([NEW], [Comment(id=f"cats-{i:02d}", thread_id="cats", text=t)
                                          for i, t in enumerate(TEXTS)]))
     manifest = json.loads((model_dir / "model.json").read_text())
     store.register_model(manifest["version"], str(model_dir), manifest)
     store.promote_model(manifest["version"])
-    return [make_app(db_url), make_app(db_url)]
+    return [make_app(store.url), make_app(store.url)]
 
 
 def _login(client) -> dict[str, str]:  # noqa: ANN001
@@ -61,8 +61,7 @@ def _login(client) -> dict[str, str]:  # noqa: ANN001
 
 def _stances(app) -> dict[str, dict]:  # noqa: ANN001
     with app.test_request_context():
-        store = open_store(app.config["MODERATION"]["database_url"])
-        found = tags.thread_verdicts(NEW, store.thread_comments("cats"))
+        found = tags.thread_verdicts(NEW, get_store(app).thread_comments("cats"))
     return {cid: v.stance.to_json() for cid, v in found.items()}
 
 
@@ -88,20 +87,19 @@ def test_first_labels_change_the_suggestions_on_every_worker(apps) -> None:  # n
     assert after_one["cats-11"]["probabilities"]["favor"] > before["cats-11"]["probabilities"]["favor"] + 0.1
     assert after_one["cats-11"]["adapted"]["global_probabilities"] == before["cats-11"]["probabilities"]
     assert _card_suggestion(two, "cats-11") != shown_before  # what the form shows on the other worker
-    key = open_store(apps[1].config["MODERATION"]["database_url"]).create_api_key("scorer", name="t")[0]
+    key = get_store(apps[1]).create_api_key("scorer", name="t")[0]
     scored = two.post("/v1/score", json={"thread_id": "cats", "text": TEXTS[11], "store": False},
                       headers={"Authorization": f"Bearer {key}"})
     assert scored.status_code == 200
     assert scored.json["stance"]["probabilities"] == after_two["cats-11"]["probabilities"]  # the API adapts too
     # Most uncertain first follows the adapted probabilities.
     with apps[1].test_request_context():
-        state = labelling.load(open_store(apps[1].config["MODERATION"]["database_url"]), "cats", "ann", "uncertain")
+        state = labelling.load(get_store(apps[1]), "cats", "ann", "uncertain")
     order = sorted(after_two, key=lambda cid: max(after_two[cid]["probabilities"].values()))
     assert [c.id for c in state.comments] == order
 
 
-def test_no_labels_is_the_global_model_and_decisions_count(apps, db_url: str) -> None:  # noqa: ANN001
-    store = open_store(db_url)
+def test_no_labels_is_the_global_model_and_decisions_count(apps, store: Store) -> None:  # noqa: ANN001
     found = _stances(apps[0])
     with apps[0].test_request_context():
         tagger = get_engine().tagger

@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from moderation.cli import main
+from moderation.store import Store
 from tests.test_app_support import auth, service_fixture  # noqa: F401 - the `service` fixture
 
 
@@ -136,15 +137,12 @@ def test_two_concurrent_decisions_one_wins(service: dict) -> None:
     assert len(service["store"].decisions_for("r1")) == 1
 
 
-def test_keys_command_creates_a_working_key(env_db: str) -> None:
+def test_keys_command_creates_a_working_key(store: Store, env_db: str) -> None:
     result = CliRunner().invoke(main, ["keys", "create", "--role", "moderator", "--name", "ops"],
                                 catch_exceptions=False)
     assert result.exit_code == 0, result.output
     record = json.loads(result.stdout)
     assert record["key"].startswith("mod_") and record["role"] == "moderator"
-    from moderation.store import open_store
-
-    store = open_store(env_db)
     assert store.verify_api_key(record["key"])["name"] == "ops"
     assert record["key"] not in json.dumps([dict(r, created_at=None) for r in store.list_api_keys()])
     bad = CliRunner().invoke(main, ["keys", "create", "--role", "root"])

@@ -11,10 +11,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from moderation.app import create_app
+from moderation.app.resources import get_store
 from moderation.dataset import Comment, Dataset, Thread
 from moderation.labelling.workspace import Workspaces
 from moderation.model.trust import sha256_file
-from moderation.store import Store, open_store
+from moderation.store import Store
 from moderation.verdict import Duplicate, OffTopic, Stance, Verdict
 from tests.conftest import track_app
 
@@ -88,11 +89,11 @@ def auth(key: str) -> dict[str, str]:
 
 @pytest.fixture(name="service")
 def service_fixture(db_url: str, tmp_path: Path) -> dict[str, Any]:
-    """A seeded store with a promoted fake model, an app, a client and one key per role."""
-    store = open_store(db_url)
+    """A seeded store (the app's own) with a promoted fake model, an app, a client and one key per role."""
+    app = make_app(db_url)
+    store = get_store(app)
     seed(store)
     register_fake_model(store, tmp_path / "models", "v1")
-    app = make_app(db_url)
     keys = {role: store.create_api_key(role, name=f"{role}-test")[0] for role in ("scorer", "moderator", "admin")}
     client: FlaskClient = app.test_client()
     yield {"app": app, "client": client, "store": store, "keys": keys, "tmp": tmp_path}

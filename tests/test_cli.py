@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from moderation.cli import main
-from moderation.store import open_store
+from moderation.store import Store
 from tests.helpers import THREAD, write_folder
 
 GOOD = [{"id": "c1", "thread_id": "t1", "text": "Closer ties with NATO.", "stance": "favor",
@@ -66,24 +66,24 @@ def _not_utf8(p: Path) -> Path:
 
 @pytest.mark.parametrize(("case", "make", "message"), BAD_INPUTS, ids=[c[0] for c in BAD_INPUTS])
 def test_bad_input_is_one_line_exit_1_nothing_imported(
-        env_db: str, tmp_path: Path, case: str, make: Callable[[Path], Path], message: str) -> None:
-    before = open_store(env_db).counts()
+        store: Store, env_db: str, tmp_path: Path, case: str, make: Callable[[Path], Path], message: str) -> None:
+    before = store.counts()
     path = make(tmp_path)
     code, out, err = run("import", str(path))
     assert code == 1
     assert err.strip() == message.replace("{tmp}", str(tmp_path))
     assert "Traceback" not in err and out == ""
-    assert open_store(env_db).counts() == before
+    assert store.counts() == before
 
 
-def test_csv_with_mapping(env_db: str, tmp_path: Path) -> None:
+def test_csv_with_mapping(store: Store, env_db: str, tmp_path: Path) -> None:
     path = tmp_path / "c.csv"
     path.write_text("cid,thread,body,stance,off_topic,thread_title\n"
                     "c1,t1,Closer ties,favor,no,Japan and NATO\nc2,t1,Neutral please,against,,\n",
                     encoding="utf-8")
     code, out, err = run("import", str(path), "--map", "id=cid", "--map", "thread_id=thread", "--map", "text=body")
     assert code == 0, err
-    exported = open_store(env_db).export_dataset()
+    exported = store.export_dataset()
     assert [(c.id, c.stance, c.off_topic) for c in exported.comments] == [("c1", "favor", False),
                                                                          ("c2", "against", None)]
     assert exported.threads[0].target == "Japan and NATO"

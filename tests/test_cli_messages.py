@@ -15,7 +15,7 @@ from moderation.cli import main
 from moderation.dataset import write_dataset
 from moderation.pages.accounts import create_user
 from moderation.pages.welcome import serve_banner
-from moderation.store import open_store
+from moderation.store import Store
 from tests.helpers import THREAD, write_folder
 from tests.test_model_data import make_dataset
 
@@ -41,13 +41,13 @@ CSV_CASES = [
 
 @pytest.mark.parametrize(("case", "body", "message"), CSV_CASES, ids=[c[0] for c in CSV_CASES])
 def test_csv_errors_name_the_csv_file_and_line(env_db: str, tmp_path: Path, case: str, body: str,
-                                               message: str) -> None:
-    open_store(env_db).import_dataset(dataclasses.replace(make_dataset(3, targets=1), comments=[]))
-    before = open_store(env_db).counts()
+                                               message: str, store: Store) -> None:
+    store.import_dataset(dataclasses.replace(make_dataset(3, targets=1), comments=[]))
+    before = store.counts()
     (tmp_path / "bad.csv").write_text(body, encoding="utf-8")
     code, out, err = run("import", str(tmp_path / "bad.csv"))
     assert (code, out, err) == (1, "", f"Error: {message}\n")
-    assert open_store(env_db).counts() == before
+    assert store.counts() == before
 
 
 def test_malformed_json_message_is_complete(env_db: str, tmp_path: Path) -> None:
@@ -137,9 +137,8 @@ def test_help_summaries_are_not_cut(path: tuple[str, ...]) -> None:
     assert "..." not in listing and "…" not in listing
 
 
-def test_serve_banner_says_what_to_do_first(env_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_serve_banner_says_what_to_do_first(store: Store, env_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("MODERATION_DATABASE_URL", raising=False)
-    store = open_store(env_db)
     assert serve_banner(store, "127.0.0.1", 8123).splitlines() == [
         "moderation: listening on http://127.0.0.1:8123/ (pages: http://127.0.0.1:8123/login; API: "
         "http://127.0.0.1:8123/v1, described at http://127.0.0.1:8123/v1/openapi.json)",

@@ -10,13 +10,12 @@ from click.testing import CliRunner
 from moderation.cli import main
 from moderation.dataset import Comment, load_dataset
 from moderation.queue import decide_item
-from moderation.store import open_store
+from moderation.store import Store
 from moderation.verdict import Label
 from tests.conftest import ROOT
 
 
-def test_relabel_decision_reaches_the_next_training(env_db: str, tmp_path: Path) -> None:
-    store = open_store(env_db)
+def test_relabel_decision_reaches_the_next_training(store: Store, env_db: str, tmp_path: Path) -> None:
     store.import_dataset(load_dataset(ROOT / "labels" / "kishida-nato"))
     comment = Comment("x1", "kishida-nato", "Japan must stand with NATO: it keeps the peace in Asia too.")
     store.save_scored(comment, queue={"name": "needs-review", "priority": 0.4, "reasons": ["uncertain"],

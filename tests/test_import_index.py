@@ -10,7 +10,7 @@ from moderation.bootstrap import import_missing
 from moderation.cli import main
 from moderation.dataset import load_dataset
 from moderation.importers import import_dataset
-from moderation.store import open_store
+from moderation.store import Store, open_store
 from tests.conftest import ROOT, track_app
 from tests.helpers import THREAD, write_folder
 from tests.test_app_support import auth
@@ -19,8 +19,8 @@ SEED = ROOT / "labels" / "kishida-nato"
 
 
 def _post_copy_elsewhere(db_url: str) -> dict:
-    store = open_store(db_url)
-    key = store.create_api_key("scorer")[0]
+    with open_store(db_url) as store:
+        key = store.create_api_key("scorer")[0]
     from moderation.app import create_app
 
     app = track_app(create_app({"database_url": db_url, "testing": True, "log_json": False}))
@@ -34,22 +34,21 @@ def _post_copy_elsewhere(db_url: str) -> dict:
     return r.get_json()
 
 
-def test_a_copy_of_an_imported_comment_under_another_thread_is_a_duplicate(env_db: str) -> None:
+def test_a_copy_of_an_imported_comment_under_another_thread_is_a_duplicate(store: Store, env_db: str) -> None:
     result = CliRunner().invoke(main, ["import", str(SEED)])
     assert result.exit_code == 0, result.output
-    assert open_store(env_db).dup_count()["entries"] == 58
+    assert store.dup_count()["entries"] == 58
     body = _post_copy_elsewhere(env_db)
     assert body["duplicate"]["of"] == "kishida-nato-002" and "in thread kishida-nato" in body["duplicate"]["reason"]
     assert body["queue"]["name"] == "duplicate"
 
 
-def test_the_first_start_seed_import_is_indexed(db_url: str) -> None:
-    import_missing(open_store(db_url), ROOT / "labels", log=lambda _msg: None)
+def test_the_first_start_seed_import_is_indexed(store: Store, db_url: str) -> None:
+    import_missing(store, ROOT / "labels", log=lambda _msg: None)
     assert _post_copy_elsewhere(db_url)["queue"]["name"] == "duplicate"
 
 
-def test_comments_imported_into_a_stored_thread_are_indexed_on_their_own_text(db_url: str, tmp_path: Path) -> None:
-    store = open_store(db_url)
+def test_comments_imported_into_a_stored_thread_are_indexed_on_their_own_text(store: Store, tmp_path: Path) -> None:
     first = "Japan should deepen its security ties with NATO members in Europe."
     import_dataset(store, load_dataset(write_folder(tmp_path / "a", [THREAD], [
         {"id": "a1", "thread_id": "t1", "text": first}])))

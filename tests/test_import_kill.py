@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from moderation.dataset import load_dataset
-from moderation.store import forget_stores, open_store
+from moderation.store import open_store
 from tests.helpers import THREAD, write_folder
 
 
@@ -23,11 +23,10 @@ def big_dataset(folder: Path, n: int) -> Path:
 
 
 def test_kill_mid_import_leaves_store_as_it_was(db_url: str, tmp_path: Path) -> None:
-    store = open_store(db_url)
-    store.import_dataset(load_dataset(
-        write_folder(tmp_path / "small", [THREAD], [{"id": "c1", "thread_id": "t1", "text": "kept"}])))
-    before = store.counts()
-    forget_stores()
+    with open_store(db_url) as store:  # closed: the importing process is the only one connected when killed
+        store.import_dataset(load_dataset(
+            write_folder(tmp_path / "small", [THREAD], [{"id": "c1", "thread_id": "t1", "text": "kept"}])))
+        before = store.counts()
     src = big_dataset(tmp_path / "big", 200_000)
     env = {**os.environ, "MODERATION_DATABASE_URL": db_url}
     with subprocess.Popen([sys.executable, "-m", "moderation.cli", "import", str(src)], env=env,
@@ -46,9 +45,9 @@ def test_kill_mid_import_leaves_store_as_it_was(db_url: str, tmp_path: Path) -> 
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL
-    after = open_store(db_url)
-    assert after.counts() == before
-    assert after.get_comment("c1").text == "kept"
-    # The store still takes writes (no stale lock left behind).
-    after.add_label("c1", stance="none", annotator="ann")
-    assert after.counts()["labels"] == before["labels"] + 1
+    with open_store(db_url) as after:
+        assert after.counts() == before
+        assert after.get_comment("c1").text == "kept"
+        # The store still takes writes (no stale lock left behind).
+        after.add_label("c1", stance="none", annotator="ann")
+        assert after.counts()["labels"] == before["labels"] + 1

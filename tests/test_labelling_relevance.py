@@ -9,7 +9,7 @@ from pathlib import Path
 from moderation.dataset import Thread, load_dataset
 from moderation.labelling.relevance import FEATURES, Relevance
 from moderation.labelling.topic import TOPICAL, ThreadTopic, analyse, weights
-from moderation.model.pair import cosine
+from moderation.model.similarity import cosine
 
 SEED = Path(__file__).resolve().parents[1] / "labels" / "kishida-nato"
 

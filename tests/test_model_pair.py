@@ -9,8 +9,8 @@ import pytest
 import scipy.sparse as sp
 from sklearn.base import clone
 
-from moderation.model.pair import (
-    PairFeatures,
+from moderation.model.pair import PairFeatures
+from moderation.model.similarity import (
     bigrams,
     content_stems,
     cosine,

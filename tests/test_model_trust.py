@@ -21,7 +21,7 @@ from moderation.errors import ModelError
 from moderation.model import trust
 from moderation.model.artifact import load_model, load_registered, save_model
 from moderation.model.linear import build_pipeline
-from moderation.store import Store, open_store
+from moderation.store import Store
 from tests.conftest import track_app
 from tests.test_app_support import FakeTagger
 from tests.test_model_data import make_dataset, records_and_labels
@@ -90,18 +90,18 @@ def test_the_marker_works_without_the_registry_check(tmp_path: Path, pipeline: A
     assert (tmp_path / MARKER).exists()
 
 
-def test_a_registered_model_loads_and_serves(db_url: str, tmp_path: Path, pipeline: Any) -> None:
+def test_a_registered_model_loads_and_serves(store: Store, db_url: str, tmp_path: Path, pipeline: Any) -> None:
     manifest = write_model(tmp_path / "models" / "v1", pipeline, "v1")
-    register(open_store(db_url), "v1", tmp_path / "models" / "v1", manifest)
+    register(store, "v1", tmp_path / "models" / "v1", manifest)
     status, body = _readyz(trusted_app(db_url))
     assert status == 200 and json.loads(body)["model"] == "v1"
 
 
-def test_a_tampered_model_is_never_unpickled_and_readyz_says_not_ready(db_url: str, tmp_path: Path,
-                                                                       pipeline: Any, caplog: Any) -> None:
+def test_a_tampered_model_is_never_unpickled_and_readyz_says_not_ready(db_url: str, tmp_path: Path, pipeline: Any,
+                                                                       caplog: Any, store: Store) -> None:
     folder = tmp_path / "models" / "v1"
     manifest = write_model(folder, pipeline, "v1")
-    register(open_store(db_url), "v1", folder, manifest)
+    register(store, "v1", folder, manifest)
     tamper(folder, pipeline, tmp_path / MARKER)
     app = trusted_app(db_url)
     status, body = _readyz(app)
@@ -111,8 +111,7 @@ def test_a_tampered_model_is_never_unpickled_and_readyz_says_not_ready(db_url: s
 
 
 def test_a_tampered_new_model_is_refused_and_the_old_one_keeps_serving(db_url: str, tmp_path: Path,
-                                                                       pipeline: Any) -> None:
-    store = open_store(db_url)
+                                                                       pipeline: Any, store: Store) -> None:
     register(store, "v1", tmp_path / "models" / "v1", write_model(tmp_path / "models" / "v1", pipeline, "v1"))
     app = trusted_app(db_url)
     assert _readyz(app)[0] == 200
@@ -144,32 +143,30 @@ def _outside(tmp_path: Path, how: str) -> Path:
 
 
 @pytest.mark.parametrize("how", ["absolute", "dotdot", "symlinked folder", "symlinked file"])
-def test_a_registry_path_outside_the_model_folder_is_refused(db_url: str, tmp_path: Path, pipeline: Any,
-                                                              how: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_registry_path_outside_the_model_folder_is_refused(db_url: str, tmp_path: Path, pipeline: Any, how: str,
+                                                             monkeypatch: pytest.MonkeyPatch, store: Store) -> None:
     monkeypatch.setenv("MODERATION_MODEL_DIR", str(tmp_path / "models"))
     elsewhere = tmp_path / "elsewhere" / "v1"
     manifest = write_model(elsewhere, pipeline, "v1")  # the registry's sha256 is right: only the place is wrong
     tamper(elsewhere, pipeline, tmp_path / MARKER)
     manifest["sha256"] = trust.sha256_file(elsewhere / "model.joblib")
     path = _outside(tmp_path, how)
-    register(open_store(db_url), "v1", path, manifest)
+    register(store, "v1", path, manifest)
     with pytest.raises(ModelError, match="outside MODERATION_MODEL_DIR"):
         load_registered({"version": "v1", "path": str(path), "manifest": manifest}, tmp_path / "models")
     assert _readyz(trusted_app(db_url))[0] == 503
     assert not (tmp_path / MARKER).exists()
 
 
-def test_a_registry_row_without_a_sha256_is_refused(db_url: str, tmp_path: Path, pipeline: Any) -> None:
+def test_a_registry_row_without_a_sha256_is_refused(store: Store, db_url: str, tmp_path: Path, pipeline: Any) -> None:
     manifest = write_model(tmp_path / "models" / "v1", pipeline, "v1")
-    register(open_store(db_url), "v1", tmp_path / "models" / "v1", {k: v for k, v in manifest.items()
-                                                                     if k != "sha256"})
+    register(store, "v1", tmp_path / "models" / "v1", {k: v for k, v in manifest.items() if k != "sha256"})
     assert _readyz(trusted_app(db_url))[0] == 503
 
 
 @pytest.mark.slow
 def test_gunicorn_never_runs_a_tampered_model_and_picks_up_a_good_one(db_url: str, tmp_path: Path,
-                                                                     pipeline: Any) -> None:
-    store = open_store(db_url)
+                                                                      pipeline: Any, store: Store) -> None:
     register(store, "v1", tmp_path / "models" / "v1", write_model(tmp_path / "models" / "v1", pipeline, "v1"))
     tamper(tmp_path / "models" / "v1", pipeline, tmp_path / MARKER)
     port = _free_port()

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from moderation.cli import main
 from moderation.errors import ConflictError, InputError, NotFoundError
 from moderation.pages import accounts
-from moderation.store import open_store
+from moderation.store import Store
 
 
 def test_create_and_authenticate(store) -> None:  # noqa: ANN001
@@ -55,7 +55,7 @@ def test_roles_rank() -> None:
     assert not accounts.may(None, "annotator")
 
 
-def test_users_cli(env_db, monkeypatch) -> None:  # noqa: ANN001
+def test_users_cli(store: Store, env_db, monkeypatch) -> None:  # noqa: ANN001
     runner = CliRunner()
     monkeypatch.setenv("MODERATION_USER_PASSWORD", "from-the-env")
     result = runner.invoke(main, ["users", "create", "ann", "--role", "annotator"])
@@ -64,7 +64,6 @@ def test_users_cli(env_db, monkeypatch) -> None:  # noqa: ANN001
     monkeypatch.delenv("MODERATION_USER_PASSWORD")
     result = runner.invoke(main, ["users", "create", "lead", "--role", "admin"], input="typed-pass\ntyped-pass\n")
     assert result.exit_code == 0, result.output
-    store = open_store(env_db)
     assert accounts.authenticate(store, "ann", "from-the-env")["role"] == "annotator"
     assert accounts.authenticate(store, "lead", "typed-pass")["role"] == "admin"
     result = runner.invoke(main, ["users", "create", "ann", "--role", "admin", "--password", "another-pass"])

@@ -35,7 +35,7 @@ def test_kappa_and_alpha_match_hand_computation() -> None:
 
 
 def test_disagreements_and_adjudication(store) -> None:  # noqa: ANN001
-    seed_store(store.url)
+    seed_store(store)
     store.add_label(f"{T}-001", stance="favor", off_topic=False, annotator="ann")
     store.add_label(f"{T}-001", stance="against", off_topic=False, annotator="bob")
     store.add_label(f"{T}-002", stance="none", off_topic=True, annotator="ann")

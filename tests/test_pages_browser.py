@@ -9,6 +9,7 @@ import pytest
 
 from moderation.dataset import Comment
 from moderation.pages import queries
+from moderation.store import Store
 from tests.pages_live import PASSWORD, make_app, seed_store, serve
 
 pytestmark = pytest.mark.browser
@@ -24,10 +25,10 @@ STANCE = {"1": "favor", "2": "against", "3": "none"}
 
 
 @pytest.fixture
-def live(db_url: str) -> Iterator[tuple[str, object]]:
+def live(store: Store) -> Iterator[tuple[str, object]]:
     """(base URL, store): the seed thread unlabelled, users ann/bob (annotators), mod, lead (admin)."""
-    store = seed_store(db_url)
-    with serve(make_app(db_url)) as base:
+    seed_store(store)
+    with serve(make_app(store.url)) as base:
         yield base, store
 
 

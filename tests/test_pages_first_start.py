@@ -8,16 +8,16 @@ import pytest
 
 from moderation.app import create_app
 from moderation.pages import accounts, queries
-from moderation.store import open_store
+from moderation.store import Store
 from tests.conftest import track_app
 from tests.pages_live import PASSWORD, make_app, seed_store
 
 
 @pytest.fixture
-def client(db_url: str):  # noqa: ANN201
+def client(store: Store):  # noqa: ANN201
     """A test client on the seed thread with users ann, bob (annotators), mod and lead (admin)."""
-    seed_store(db_url)
-    return track_app(create_app({"database_url": db_url, "secret_key": "test-secret-key", "testing": True,
+    seed_store(store)
+    return track_app(create_app({"database_url": store.url, "secret_key": "test-secret-key", "testing": True,
                                  "key_cache_seconds": 0})).test_client()
 
 
@@ -67,12 +67,11 @@ def test_favicon(client) -> None:  # noqa: ANN001
     assert 'rel="icon"' in client.get("/login").text
 
 
-def test_keys_page_creates_once_lists_and_revokes(client, db_url: str) -> None:  # noqa: ANN001
+def test_keys_page_creates_once_lists_and_revokes(client, store: Store) -> None:  # noqa: ANN001
     token = _login(client, "lead")
     created = client.post("/admin/keys", data={"role": "scorer", "name": "site", "csrf_token": token})
     assert created.status_code == 201
     key = re.search(r'id="new-key-value">(mod_[^<]+)<', created.text).group(1)
-    store = open_store(db_url)
     record = store.verify_api_key(key)
     assert record is not None and (record["role"], record["name"]) == ("scorer", "site")
     listing = client.get("/admin/keys").text
@@ -95,21 +94,20 @@ def test_keys_page_is_for_admins(client, user: str, status: int) -> None:  # noq
     assert client.get("/admin/keys").status_code == status
 
 
-def test_admin_resets_a_password(client, db_url: str) -> None:  # noqa: ANN001
+def test_admin_resets_a_password(client, store: Store) -> None:  # noqa: ANN001
     token = _login(client, "lead")
     short = client.post("/admin/users/ann/password", data={"password": "short", "csrf_token": token})
     assert short.status_code == 400 and "at least 8 characters" in short.text
     done = client.post("/admin/users/ann/password", data={"password": "a-new-password", "csrf_token": token})
     assert done.status_code == 302
-    store = open_store(db_url)
     assert accounts.authenticate(store, "ann", "a-new-password") is not None
     assert accounts.authenticate(store, "ann", PASSWORD) is None
 
 
-def test_settings_show_the_stored_overlap_and_no_backticks(client, db_url: str) -> None:  # noqa: ANN001
+def test_settings_show_the_stored_overlap_and_no_backticks(client, store: Store) -> None:  # noqa: ANN001
     token = _login(client, "lead")
     client.post("/admin/settings", data={"overlap": "2", "csrf_token": token})
-    assert queries.get_overlap(open_store(db_url)) == 2
+    assert queries.get_overlap(store) == 2
     page = client.get("/admin/settings").text
     row = re.search(r'<tr id="setting-label_overlap">(.*?)</tr>', page, re.S).group(1)
     assert "<code>2</code>" in row and "set on this page (the environment says 1)" in row

@@ -8,6 +8,7 @@ import time
 import pytest
 
 from moderation.app import create_app
+from moderation.app.resources import get_store
 from moderation.pages import accounts
 from moderation.store import open_store
 from tests.conftest import track_app
@@ -15,7 +16,8 @@ from tests.pages_live import PASSWORD, seed_store
 
 
 def _client(db_url: str, **config):  # noqa: ANN003, ANN202
-    seed_store(db_url)
+    with open_store(db_url) as store:
+        seed_store(store)
     app = track_app(create_app({"database_url": db_url, "secret_key": "test-secret-key", "testing": True,
                                 **config}))
     return app.test_client()
@@ -86,7 +88,7 @@ def test_unknown_and_inactive_names_cost_one_hash_like_a_known_name(client, monk
     calls = []
     real = accounts.check_password_hash
     monkeypatch.setattr(accounts, "check_password_hash", lambda h, p: calls.append(1) or real(h, p))
-    accounts.update_user(open_store(client.application.config["MODERATION"]["database_url"]), "bob", active=False)
+    accounts.update_user(get_store(client.application), "bob", active=False)
     for name in ("ann", "no-such-user", "bob"):
         before = len(calls)
         assert _post_login(client, name, "wrong-password").status_code == 401
@@ -124,8 +126,7 @@ def test_logout_ends_a_copied_session(client) -> None:  # noqa: ANN001
 
 def test_password_change_ends_old_sessions(client) -> None:  # noqa: ANN001
     cookie = _signed_in_cookie(client)
-    store = open_store(client.application.config["MODERATION"]["database_url"])
-    accounts.update_user(store, "ann", password="another-password-2")
+    accounts.update_user(get_store(client.application), "ann", password="another-password-2")
     assert not _is_signed_in(client, cookie)
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from moderation.dataset import Comment
 from moderation.pages import queries
+from moderation.store import Store
 from tests.pages_live import make_app, seed_store, serve
 from tests.test_pages_browser import THREAD, _login, _page
 
@@ -43,11 +44,11 @@ def stock(store) -> None:  # noqa: ANN001
 
 
 @pytest.fixture
-def stocked(db_url: str) -> Iterator[tuple[str, object]]:
+def stocked(store: Store) -> Iterator[tuple[str, object]]:
     """(base URL, store) with labels, disagreements and queue items."""
-    store = seed_store(db_url)
+    seed_store(store)
     stock(store)
-    with serve(make_app(db_url)) as base:
+    with serve(make_app(store.url)) as base:
         yield base, store
 
 
@@ -171,8 +172,8 @@ def test_adjudication_with_keys(browser, stocked) -> None:  # noqa: ANN001
     context.close()
 
 
-def test_quotes_and_paragraphs_kept_in_adjudication(browser, db_url: str) -> None:  # noqa: ANN001
-    store = seed_store(db_url)
+def test_quotes_and_paragraphs_kept_in_adjudication(browser, db_url: str, store: Store) -> None:  # noqa: ANN001
+    seed_store(store)
     quoting = f"{THREAD}-007"  # a reply that quotes comment 2
     for who, stance in (("ann", "favor"), ("bob", "against")):
         store.add_label(quoting, stance=stance, off_topic=False, annotator=who)

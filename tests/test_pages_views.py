@@ -7,7 +7,7 @@ import re
 import pytest
 
 from moderation.pages import labelling, queries
-from moderation.store import open_store
+from moderation.store import Store
 from moderation.verdict import OffTopic, Scores, Stance, Verdict
 from tests.conftest import track_app
 from tests.pages_live import PASSWORD, make_app, seed_store
@@ -16,10 +16,10 @@ T = "kishida-nato"
 
 
 @pytest.fixture
-def client(db_url: str):  # noqa: ANN201
+def client(store: Store):  # noqa: ANN201
     """A test client on the seed thread with users ann, bob (annotators), mod and lead (admin)."""
-    seed_store(db_url)
-    app = make_app(db_url)
+    seed_store(store)
+    app = make_app(store.url)
     yield app.test_client()
     models = app.extensions["moderation"].get("models")
     if models is not None:
@@ -73,7 +73,7 @@ def test_api_requests_set_no_session_cookie(client) -> None:  # noqa: ANN001
     assert "Set-Cookie" not in client.get("/healthz").headers
 
 
-def test_save_undo_and_bad_label(client, db_url) -> None:  # noqa: ANN001
+def test_save_undo_and_bad_label(store: Store, client, db_url) -> None:  # noqa: ANN001
     token = _login(client, "ann")
     headers = {"X-Requested-With": "fetch", "X-CSRF-Token": token}
     saved = client.post(f"/label/{T}/save", data={"comment_id": f"{T}-005", "stance": "against"}, headers=headers)
@@ -82,11 +82,11 @@ def test_save_undo_and_bad_label(client, db_url) -> None:  # noqa: ANN001
     assert bad.status_code == 400 and bad.json["error"]["field"] == "stance"
     undone = client.post(f"/label/{T}/undo", headers=headers)
     assert undone.headers["X-Card-URL"].endswith(f"c={T}-005")
-    assert open_store(db_url).last_form_label(T, "ann") is None
+    assert store.last_form_label(T, "ann") is None
 
 
 def test_overlap_decides_who_labels_what(store) -> None:  # noqa: ANN001
-    seed_store(store.url)
+    seed_store(store)
     store.add_label(f"{T}-001", stance="favor", annotator="ann")
     bob = labelling.load(store, T, "bob")
     assert labelling.next_comment(bob, "bob", 1).id == f"{T}-002"
@@ -112,10 +112,10 @@ class FakeTagger:
         return [self.tag(c, thread, comments[:i]) for i, c in enumerate(comments)]
 
 
-def test_model_suggestion_uncertain_order_and_reason_words(db_url) -> None:  # noqa: ANN001
+def test_model_suggestion_uncertain_order_and_reason_words(store: Store, db_url) -> None:  # noqa: ANN001
     from moderation.app import create_app
 
-    seed_store(db_url)
+    seed_store(store)
     app = track_app(create_app({"database_url": db_url, "secret_key": "k",
                                 "make_tagger": lambda store, model: FakeTagger()}))
     client = app.test_client()
@@ -124,7 +124,6 @@ def test_model_suggestion_uncertain_order_and_reason_words(db_url) -> None:  # n
     assert f'data-comment="{T}-001"' in page  # the least confident first
     assert re.search(r'class="stance against suggested[^"]*"', page) and "model 41%" in page
     assert 'data-suggest="against"' in page
-    store = open_store(db_url)
     store.save_scored(store.get_comment(f"{T}-002"), queue={
         "name": "needs-review", "priority": 0.5, "reasons": ["stance against at 0.42"], "scores": {}})
     # The page shows the verdict stored with the item (what the API answered), not a fresh tagging of it.

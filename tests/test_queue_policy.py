@@ -15,7 +15,7 @@ from moderation.model.artifact import load_model
 from moderation.queue import RULES, make_policy, route
 from moderation.queue.policy import DEFAULT_OFF_TOPIC
 from moderation.queue.report import analyse
-from moderation.store import open_store
+from moderation.store import Store
 from moderation.verdict import Duplicate, OffTopic, Stance, Verdict
 from tests.conftest import ROOT, track_app
 from training.train import train
@@ -67,11 +67,11 @@ def _dataset(folder: Path) -> Path:
     return folder
 
 
-def test_a_trained_off_topic_model_changes_the_probability_and_the_queue(db_url: str, tmp_path: Path) -> None:
+def test_a_trained_off_topic_model_changes_the_probability_and_the_queue(store: Store, db_url: str,
+                                                                        tmp_path: Path) -> None:
     result = train([str(_dataset(tmp_path / "data"))], tmp_path / "model")
     scorer = load_model(tmp_path / "model")
     assert scorer.off_topic is not None
-    store = open_store(db_url)
     store.import_dataset(load_dataset(SEED))
     key = store.create_api_key("scorer")[0]
     texts = ["Absolutely, I agree with you completely.", "Yes.", "So true, well said!", "Thanks for posting this."]
@@ -110,8 +110,8 @@ def test_report_counts_routes_overlaps_and_conflicts_per_rule() -> None:
     assert rules["uncertain_stance"]["routes"] == 1 and rules["no_stance_model"]["fires"] == 0
 
 
-def test_cli_queues_report_reads_the_stored_comments(env_db: str) -> None:
-    open_store(env_db).import_dataset(load_dataset(SEED))
+def test_cli_queues_report_reads_the_stored_comments(store: Store, env_db: str) -> None:
+    store.import_dataset(load_dataset(SEED))
     result = CliRunner().invoke(main, ["queues", "report"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)

@@ -9,13 +9,13 @@ from click.testing import CliRunner
 
 from moderation.bootstrap import prepare_default
 from moderation.cli import main
-from moderation.store import open_store
+from moderation.store import Store
 from tests.conftest import ROOT, seeds_dir
 
 TARGET = "Japan should strengthen its ties with NATO"
 
 
-def test_scraped_seed_page_imports_with_votes_quotes_and_double_post(env_db: str, tmp_path: Path) -> None:
+def test_scraped_seed_page_imports_with_votes_quotes_and_double_post(store: Store, env_db: str, tmp_path: Path) -> None:
     page = next(seeds_dir().glob("000_*.txt"))
     article = tmp_path / "article.txt"
     article.write_text("Russia's deepening military cooperation with North Korea...", encoding="utf-8")
@@ -23,7 +23,6 @@ def test_scraped_seed_page_imports_with_votes_quotes_and_double_post(env_db: str
                                        "--article", str(article)])
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["imported"] == {"threads": 1, "comments": 58, "labels": 0}
-    store = open_store(env_db)
     thread = store.get_thread("kn")
     assert thread.title == "Japan must strengthen NATO ties to safeguard global peace, PM says"
     assert thread.target == TARGET
@@ -47,19 +46,18 @@ def test_scraped_seed_page_imports_with_votes_quotes_and_double_post(env_db: str
     assert [c["text"] for c in exported if c["thread_id"] == "kn"] == [c.text for c in comments]
 
 
-def test_labelled_seed_dataset_imports_with_its_labels(env_db: str) -> None:
+def test_labelled_seed_dataset_imports_with_its_labels(store: Store, env_db: str) -> None:
     result = CliRunner().invoke(main, ["import", str(ROOT / "labels" / "kishida-nato")])
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["imported"] == {"threads": 1, "comments": 58, "labels": 58}
-    exported = {c.id: c for c in open_store(env_db).export_dataset().comments}
+    exported = {c.id: c for c in store.export_dataset().comments}
     assert exported["kishida-nato-023"].duplicate_of == "kishida-nato-022"
     assert exported["kishida-nato-035"].off_topic is True
-    assert open_store(env_db).get_thread("kishida-nato").target == TARGET
+    assert store.get_thread("kishida-nato").target == TARGET
 
 
-def test_serve_bootstrap_imports_the_seed_once(env_db: str, monkeypatch) -> None:  # noqa: ANN001
+def test_serve_bootstrap_imports_the_seed_once(store: Store, env_db: str, monkeypatch) -> None:  # noqa: ANN001
     monkeypatch.setenv("MODERATION_MODEL_DIR", "models")
-    store = open_store(env_db)
     logs: list[str] = []
     first = prepare_default(store, log=logs.append)
     assert first["imported"] == ["kishida-nato"]

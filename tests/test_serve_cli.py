@@ -51,6 +51,6 @@ def test_serve_starts_on_sqlite_default_with_seed_imported(tmp_path: Path) -> No
     assert f"moderation: listening on http://127.0.0.1:{port}/" in err
     assert "  moderation users create NAME --role admin\n" in err
     assert (tmp_path / "moderation.db").exists()
-    store = open_store(f"sqlite:///{tmp_path / 'moderation.db'}")
-    assert store.counts()["comments"] == 58
-    assert store.get_thread("kishida-nato").target == "Japan should strengthen its ties with NATO"
+    with open_store(f"sqlite:///{tmp_path / 'moderation.db'}") as store:
+        assert store.counts()["comments"] == 58
+        assert store.get_thread("kishida-nato").target == "Japan should strengthen its ties with NATO"

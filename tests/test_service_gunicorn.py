@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from moderation.store import open_store
+from moderation.store import Store
 from tests.test_app_support import make_app, register_fake_model, seed
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -87,14 +87,13 @@ def gunicorn_process(module: str, name: str, port: int, env: dict[str, str], log
 
 
 @contextmanager
-def running_server(db_url: str, tmp_path: Path, factory: str = "fake_app") -> Iterator[dict[str, Any]]:
-    """gunicorn with 2 workers on a free loopback port, serving tests.test_service_gunicorn.<factory>()."""
-    store = open_store(db_url)
+def running_server(store: Store, tmp_path: Path, factory: str = "fake_app") -> Iterator[dict[str, Any]]:
+    """gunicorn with 2 workers on a free loopback port, serving tests.test_service_gunicorn.<factory>() on store."""
     seed(store)
     register_fake_model(store, tmp_path / "models", "v1")
     key = store.create_api_key("admin", "load")[0]
     port = _free_port()
-    env = {**os.environ, "MODERATION_DATABASE_URL": db_url, "PYTHONPATH": str(ROOT),
+    env = {**os.environ, "MODERATION_DATABASE_URL": store.url, "PYTHONPATH": str(ROOT),
            "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics")}
     log = tmp_path / "server.log"
     with gunicorn_process("tests.test_service_gunicorn", factory, port, env, log) as proc:
@@ -112,9 +111,9 @@ def running_server(db_url: str, tmp_path: Path, factory: str = "fake_app") -> It
 
 
 @pytest.fixture
-def server(db_url: str, tmp_path: Path) -> Iterator[dict[str, Any]]:
+def server(store: Store, tmp_path: Path) -> Iterator[dict[str, Any]]:
     """gunicorn with 2 workers on a free loopback port, on a seeded store with model v1."""
-    with running_server(db_url, tmp_path) as running:
+    with running_server(store, tmp_path) as running:
         yield running
 
 

@@ -17,6 +17,7 @@ import pytest
 
 from benchmarks.serve import worker_requests
 from moderation.pages import accounts
+from moderation.store import Store
 from tests.test_app_bad_input import BAD_BODIES
 from tests.test_service_gunicorn import call, running_server, server  # noqa: F401 - the `server` fixture
 
@@ -24,9 +25,9 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def busy_server(db_url: str, tmp_path: Path) -> Iterator[dict[str, Any]]:
+def busy_server(store: Store, tmp_path: Path) -> Iterator[dict[str, Any]]:
     """The 2-worker server on busy_app (20 ms a request)."""
-    with running_server(db_url, tmp_path, "busy_app") as running:
+    with running_server(store, tmp_path, "busy_app") as running:
         yield running
 
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from moderation.app import create_app
-from moderation.store import open_store
+from moderation.store import Store
 from tests.conftest import track_app
 from tests.test_app_support import auth, seed
 
 
-def test_real_tagger_finds_a_repost_and_store_false_leaves_no_trace(db_url: str) -> None:
-    store = open_store(db_url)
+def test_real_tagger_finds_a_repost_and_store_false_leaves_no_trace(store: Store, db_url: str) -> None:
     seed(store)
     key = store.create_api_key("scorer")[0]
     client = track_app(create_app({"database_url": db_url, "testing": True, "log_json": False})).test_client()

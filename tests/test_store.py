@@ -7,7 +7,7 @@ from sqlalchemy import inspect, select
 
 from moderation.dataset import Comment, Dataset, Thread
 from moderation.errors import ConflictError, InputError, NotFoundError
-from moderation.store import Store, forget_stores, open_store, schema
+from moderation.store import Store, open_store, schema
 from moderation.store import engine as engine_mod
 
 
@@ -29,8 +29,7 @@ def test_import_then_export_gives_identical_records(store: Store) -> None:
 
 
 def test_sqlite_runs_in_wal_with_foreign_keys(tmp_path) -> None:  # noqa: ANN001
-    store = open_store(f"sqlite:///{tmp_path / 'wal.db'}")
-    with store.read() as conn:
+    with open_store(f"sqlite:///{tmp_path / 'wal.db'}") as store, store.read() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
 
@@ -94,26 +93,25 @@ def test_model_registry(store: Store) -> None:
 
 
 def test_schema_is_created_once_and_reopening_keeps_data(db_url: str) -> None:
-    store = open_store(db_url)
-    store.import_dataset(small_dataset())
-    forget_stores()
-    again = open_store(db_url)
-    assert engine_mod.current_revision(again.engine) == engine_mod.head_revision()
-    assert again.counts()["comments"] == 3
+    with open_store(db_url) as store:
+        store.import_dataset(small_dataset())
+    with open_store(db_url) as again:
+        assert engine_mod.current_revision(again.engine) == engine_mod.head_revision()
+        assert again.counts()["comments"] == 3
 
 
 def test_upgrade_from_first_revision_keeps_data(db_url: str) -> None:
-    store = open_store(db_url, migrate=False)
-    first = "0001"
-    with store.engine.connect() as conn, conn.begin():
-        from alembic import command
+    with open_store(db_url, migrate=False) as store:
+        first = "0001"
+        with store.engine.connect() as conn, conn.begin():
+            from alembic import command
 
-        command.upgrade(engine_mod._alembic_config(conn), first)
-    store.import_dataset(small_dataset())
-    engine_mod.upgrade(store.engine)
-    assert engine_mod.current_revision(store.engine) == engine_mod.head_revision()
-    assert store.export_dataset() == small_dataset()
-    tables = set(inspect(store.engine).get_table_names())
+            command.upgrade(engine_mod._alembic_config(conn), first)
+        store.import_dataset(small_dataset())
+        engine_mod.upgrade(store.engine)
+        assert engine_mod.current_revision(store.engine) == engine_mod.head_revision()
+        assert store.export_dataset() == small_dataset()
+        tables = set(inspect(store.engine).get_table_names())
     assert {"threads", "comments", "labels", "users", "api_keys", "models", "queue_items", "decisions"} <= tables
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from moderation.app import create_app
+from moderation.app.resources import get_store
 from moderation.dataset import Comment, load_dataset, write_dataset
 from moderation.errors import UnprocessableError
 from moderation.store import Store, open_store
@@ -22,10 +23,10 @@ TEXT = "Japan should deepen its security ties with NATO, whatever Beijing says a
 
 @pytest.fixture
 def tagged(db_url: str) -> dict[str, Any]:
-    """An app with the real tagger (its duplicate index in the store) and no model, on a seeded store."""
-    store = open_store(db_url)
-    seed(store)
+    """An app with the real tagger (its duplicate index in the store) and no model, on a seeded store (its own)."""
     app = track_app(create_app({"database_url": db_url, "testing": True, "log_json": False}))
+    store = get_store(app)
+    seed(store)
     key = store.create_api_key("scorer", name="scorer-test")[0]
     return {"client": app.test_client(), "store": store, "key": key}
 
@@ -131,8 +132,8 @@ def test_a_relabel_naming_an_unknown_duplicate_is_422_and_export_import_round_tr
     with pytest.raises(UnprocessableError, match="unknown comment 'ghost'"):
         store.add_label("n1", duplicate_of="ghost", annotator="ann")
     write_dataset(store.export_dataset(), tmp_path / "export")
-    again = open_store(f"sqlite:///{tmp_path / 'again.db'}")
-    again.import_dataset(load_dataset(tmp_path / "export"))
-    assert again.get_comment("n1").text == store.get_comment("n1").text
+    with open_store(f"sqlite:///{tmp_path / 'again.db'}") as again:
+        again.import_dataset(load_dataset(tmp_path / "export"))
+        assert again.get_comment("n1").text == store.get_comment("n1").text
     exported = {c.id: c for c in load_dataset(tmp_path / "export").comments}
     assert exported["n1"].duplicate_of == "c1" and exported["n1"].stance == "favor"

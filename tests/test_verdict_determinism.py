@@ -38,9 +38,9 @@ def _check(results: list[dict[str, Any]]) -> None:
 
 
 def _seeded(db_url: str) -> str:
-    store = open_store(db_url)
-    store.import_dataset(load_dataset(SEED))
-    return store.create_api_key("scorer", "determinism")[0]
+    with open_store(db_url) as store:
+        store.import_dataset(load_dataset(SEED))
+        return store.create_api_key("scorer", "determinism")[0]
 
 
 def test_the_same_batch_three_times_gives_the_same_verdicts(db_url: str) -> None:
@@ -116,20 +116,20 @@ def test_workers_started_at_different_times_give_the_same_off_topic_verdict(db_u
     from moderation.labelling.tagger import Tagger
 
     _seeded(db_url)
-    store = open_store(db_url)
-    thread = store.get_thread("kishida-nato")
-    earlier = store.thread_comments(thread.id)
-    probe = Comment(id="probe", thread_id=thread.id,
-                    text="The yen fell again today and the Bank of Japan did nothing about it.")
-    first = Tagger(store)  # a worker that started now
-    before = first.tag(probe, thread, earlier, remember=False).off_topic
-    other = Thread(id="boj", title="Bank of Japan holds rates as the yen slides", target="the Bank of Japan",
-                   body="The Bank of Japan left rates unchanged; the yen fell to a new low against the dollar.")
-    store.save_scored(Comment(id="boj-1", thread_id="boj", text="The yen is collapsing and the BoJ does nothing."),
-                      thread=other, queue=None)
-    later = Tagger(store)  # a worker that started after the other article was stored
-    after_first = first.tag(probe, thread, earlier, remember=False).off_topic
-    after_later = later.tag(probe, thread, earlier, remember=False).off_topic
-    assert after_first == after_later  # the same store, the same verdict, whenever the worker started
-    assert after_first.probability > before.probability  # the new article is closer: both workers see it
-    assert later.tag(probe, thread, earlier, remember=False).off_topic == after_later  # and again
+    with open_store(db_url) as store, open_store(db_url) as other_worker:
+        thread = store.get_thread("kishida-nato")
+        earlier = store.thread_comments(thread.id)
+        probe = Comment(id="probe", thread_id=thread.id,
+                        text="The yen fell again today and the Bank of Japan did nothing about it.")
+        first = Tagger(store)  # a worker that started now
+        before = first.tag(probe, thread, earlier, remember=False).off_topic
+        other = Thread(id="boj", title="Bank of Japan holds rates as the yen slides", target="the Bank of Japan",
+                       body="The Bank of Japan left rates unchanged; the yen fell to a new low against the dollar.")
+        store.save_scored(Comment(id="boj-1", thread_id="boj", text="The yen is collapsing and the BoJ does nothing."),
+                          thread=other, queue=None)
+        later = Tagger(other_worker)  # a worker (its own store) that started after the other article was stored
+        after_first = first.tag(probe, thread, earlier, remember=False).off_topic
+        after_later = later.tag(probe, thread, earlier, remember=False).off_topic
+        assert after_first == after_later  # the same store, the same verdict, whenever the worker started
+        assert after_first.probability > before.probability  # the new article is closer: both workers see it
+        assert later.tag(probe, thread, earlier, remember=False).off_topic == after_later  # and again

@@ -18,7 +18,7 @@ from moderation.errors import InputError, ModerationError
 def _open_store() -> object:
     from moderation.store import open_store
 
-    return open_store()
+    return click.get_current_context().with_resource(open_store())  # closed when the command ends
 
 
 def _summary(metrics: dict) -> str:

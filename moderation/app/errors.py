@@ -6,10 +6,10 @@ import logging
 import re
 
 from flask import Flask, Response, jsonify
-from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from moderation.errors import ModelError, ModerationError, UnavailableError
+from moderation.store import StoreUnavailable
 
 log = logging.getLogger("moderation.app")
 
@@ -38,7 +38,7 @@ def public(exc: ModerationError) -> ModerationError:
     return exc
 
 
-def store_down(exc: OperationalError) -> UnavailableError:
+def store_down(exc: StoreUnavailable) -> UnavailableError:
     """A store that stopped answering mid-request, as the 503 callers get (the details go to the log)."""
     log.error("store error: %s", str(exc.orig).strip().splitlines()[0] if exc.orig else exc)
     return UnavailableError("the store is not answering; try again shortly")
@@ -49,7 +49,7 @@ def _moderation_error(exc: ModerationError) -> tuple[Response, int]:
     return jsonify(exc.to_dict()), exc.status
 
 
-def _operational_error(exc: OperationalError) -> tuple[Response, int]:
+def _store_unavailable(exc: StoreUnavailable) -> tuple[Response, int]:
     return _moderation_error(store_down(exc))
 
 
@@ -73,6 +73,6 @@ def _unexpected(exc: Exception) -> tuple[Response, int]:
 def init_app(app: Flask) -> None:
     """Register the handlers on the app."""
     app.register_error_handler(ModerationError, _moderation_error)
-    app.register_error_handler(OperationalError, _operational_error)
+    app.register_error_handler(StoreUnavailable, _store_unavailable)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)

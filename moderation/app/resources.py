@@ -1,7 +1,12 @@
-"""Per-app resources reached through getters (no module globals): settings, store, model, key cache."""
+"""Per-app resources reached through getters (no module globals): settings, store, model, key cache.
+
+The app owns its store for its lifetime: opened on first use in the process that serves (a gunicorn worker
+builds its app after the fork, so no engine crosses one), closed by close_app() when the worker exits.
+"""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from flask import Flask, current_app
@@ -17,7 +22,7 @@ def init_app(app: Flask, test_config: dict[str, Any]) -> None:
     names = {s.name for s in settings.SETTINGS}
     app.config["MODERATION"] = settings.all_settings({k: v for k, v in test_config.items() if k in names})
     app.extensions["moderation"] = {
-        "store": None, "models": None, "authenticators": [bearer_principal],
+        "store": None, "store_lock": threading.Lock(), "models": None, "authenticators": [bearer_principal],
         "key_cache": KeyCache(app.config["MODERATION"]["key_cache_seconds"]),
         "loader": test_config.get("loader", default_loader),
         "make_tagger": test_config.get("make_tagger", default_tagger),
@@ -34,11 +39,25 @@ def setting(name: str) -> Any:
 
 
 def get_store(app: Flask | None = None) -> Store:
-    """The app's store, opened (and migrated) on first use in this process."""
+    """The app's store, opened (and migrated) on first use; one for the app's lifetime."""
     ext = _ext(app)
     if ext["store"] is None:
-        ext["store"] = open_store((app or current_app).config["MODERATION"]["database_url"])
+        with ext["store_lock"]:  # two first requests on two threads must not open two stores
+            if ext["store"] is None:
+                ext["store"] = open_store((app or current_app).config["MODERATION"]["database_url"])
     return ext["store"]
+
+
+def close_app(app: Flask) -> None:
+    """Stop the app's model poller and close its store (a worker exiting; a test's teardown)."""
+    ext = _ext(app)
+    if ext["models"] is not None:
+        ext["models"].close()
+        ext["models"] = None
+    with ext["store_lock"]:
+        if ext["store"] is not None:
+            ext["store"].close()
+            ext["store"] = None
 
 
 def get_models(app: Flask | None = None) -> ModelHolder:

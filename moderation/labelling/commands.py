@@ -37,7 +37,7 @@ def tag_folder(data: Path, model: Any = None, echo: Any = print, progress: Any =
     from moderation.dataset import load_dataset
     from moderation.labelling.relevance import Relevance
     from moderation.labelling.tagger import Tagger
-    from moderation.store import forget_stores, open_store
+    from moderation.store import open_store
 
     dataset = load_dataset(data)
     relevance = Relevance.fit([f"{t.title}\n{t.target}\n{t.body}" for t in dataset.threads]
@@ -46,19 +46,16 @@ def tag_folder(data: Path, model: Any = None, echo: Any = print, progress: Any =
     for c in dataset.comments:
         by_thread[c.thread_id].append(c)
     done = 0
-    with tempfile.TemporaryDirectory(prefix="moderation-tag-") as tmp:
-        store = open_store(f"sqlite:///{Path(tmp) / 'index.db'}")
-        try:
-            tagger = Tagger(store, model=model, relevance=relevance)
-            for thread in dataset.threads:
-                comments = by_thread[thread.id]
-                for i, comment in enumerate(comments):
-                    echo(json.dumps(tagger.tag(comment, thread, comments[:i]).to_json(), ensure_ascii=False))
-                    done += 1
-                    if progress:
-                        progress(done, len(dataset.comments))
-        finally:
-            forget_stores()
+    with (tempfile.TemporaryDirectory(prefix="moderation-tag-") as tmp,
+          open_store(f"sqlite:///{Path(tmp) / 'index.db'}") as store):
+        tagger = Tagger(store, model=model, relevance=relevance)
+        for thread in dataset.threads:
+            comments = by_thread[thread.id]
+            for i, comment in enumerate(comments):
+                echo(json.dumps(tagger.tag(comment, thread, comments[:i]).to_json(), ensure_ascii=False))
+                done += 1
+                if progress:
+                    progress(done, len(dataset.comments))
     return done
 
 

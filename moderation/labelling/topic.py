@@ -72,7 +72,7 @@ def _norm(vec: Mapping[str, float]) -> float:
 
 
 def _cosine(vec: Mapping[str, float], vec_norm: float, fixed: Mapping[str, float], fixed_norm: float) -> float:
-    """moderation.model.pair.cosine(vec, fixed) with both norms given (the same sums, so the same result)."""
+    """moderation.model.similarity.cosine(vec, fixed) with both norms given (the same sums, so the same result)."""
     if len(vec) > len(fixed):
         dot = sum(w * vec.get(t, 0.0) for t, w in fixed.items())
     else:

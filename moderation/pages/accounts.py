@@ -1,26 +1,19 @@
-"""People's accounts: users in the store with a role, a werkzeug (scrypt) password hash and a session epoch."""
+"""People's accounts: checks and werkzeug (scrypt) password hashing around the store's users (store/users.py)."""
 
 from __future__ import annotations
 
 import functools
 from typing import Any
 
-from sqlalchemy import select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from moderation.errors import ConflictError, InputError, NotFoundError
-from moderation.store import Store, schema
-from moderation.store.core import utcnow
+from moderation.errors import InputError
+from moderation.store import Store
 
 # Each role may do what the roles before it may: label < moderate queues < manage users and settings.
 ROLES = ("annotator", "moderator", "admin")
 RANK = {role: i for i, role in enumerate(ROLES)}
 MIN_PASSWORD = 8
-
-
-def _user(row: Any) -> dict[str, Any]:
-    return {"id": row.id, "name": row.name, "role": row.role, "active": bool(row.active),
-            "session_epoch": row.session_epoch}
 
 
 @functools.cache
@@ -41,67 +34,39 @@ def _check(name: str, role: str, password: str | None) -> None:
 def create_user(store: Store, name: str, role: str, password: str) -> dict[str, Any]:
     """Add a user (ConflictError when the name is taken)."""
     _check(name, role, password)
-    with store.write() as conn:
-        if conn.execute(select(schema.users.c.id).where(schema.users.c.name == name)).first():
-            raise ConflictError(f"user {name!r} already exists", field="name")
-        result = conn.execute(schema.users.insert().values(
-            name=name, role=role, password_hash=generate_password_hash(password), active=True,
-            created_at=utcnow()))
-        return {"id": int(result.inserted_primary_key[0]), "name": name, "role": role, "active": True,
-                "session_epoch": 0}
+    return store.add_user(name, role, generate_password_hash(password))
 
 
 def authenticate(store: Store, name: str, password: str) -> dict[str, Any] | None:
     """The active user with this name and password, else None (the same hash work whatever the name)."""
-    with store.read() as conn:
-        row = conn.execute(select(schema.users).where(schema.users.c.name == name)).first()
-    matches = check_password_hash(row.password_hash if row is not None else _dummy_hash(), password)
-    if row is None or not row.active or not matches:
+    found = store.user_credentials(name)
+    matches = check_password_hash(found[1] if found is not None else _dummy_hash(), password)
+    if found is None or not found[0]["active"] or not matches:
         return None
-    return _user(row)
+    return found[0]
 
 
 def end_sessions(store: Store, user_id: int) -> None:
     """Sign the user out everywhere: sessions carrying the old epoch stop being valid."""
-    with store.write() as conn:
-        conn.execute(update(schema.users).where(schema.users.c.id == user_id)
-                     .values(session_epoch=schema.users.c.session_epoch + 1))
+    store.end_user_sessions(user_id)
 
 
 def get_user(store: Store, user_id: int) -> dict[str, Any] | None:
     """The user with this id, or None."""
-    with store.read() as conn:
-        row = conn.execute(select(schema.users).where(schema.users.c.id == user_id)).first()
-    return _user(row) if row else None
+    return store.get_user(user_id)
 
 
 def list_users(store: Store) -> list[dict[str, Any]]:
     """Every user, by name."""
-    with store.read() as conn:
-        return [_user(r) for r in conn.execute(select(schema.users).order_by(schema.users.c.name))]
+    return store.list_users()
 
 
 def update_user(store: Store, name: str, *, role: str | None = None, active: bool | None = None,
                 password: str | None = None) -> dict[str, Any]:
     """Change a user's role, active flag or password (NotFoundError for an unknown name)."""
     _check(name, role or ROLES[0], password)
-    values: dict[str, Any] = {}
-    if role is not None:
-        values["role"] = role
-    if active is not None:
-        values["active"] = active
-    if password is not None:
-        values["password_hash"] = generate_password_hash(password)
-        values["session_epoch"] = schema.users.c.session_epoch + 1  # a new password ends every old session
-    with store.write() as conn:
-        if values:
-            result = conn.execute(update(schema.users).where(schema.users.c.name == name).values(**values))
-            if result.rowcount == 0:
-                raise NotFoundError(f"unknown user {name!r}", field="name")
-        row = conn.execute(select(schema.users).where(schema.users.c.name == name)).first()
-    if row is None:
-        raise NotFoundError(f"unknown user {name!r}", field="name")
-    return _user(row)
+    return store.change_user(name, role=role, active=active,
+                             password_hash=None if password is None else generate_password_hash(password))
 
 
 def may(user: dict[str, Any] | None, minimum: str) -> bool:

@@ -7,15 +7,21 @@ import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
+from types import TracebackType
+from typing import Self
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from moderation import settings
 from moderation.errors import ConflictError, UnprocessableError
 from moderation.store import engine as engine_mod
 from moderation.store import schema
+
+# What a store that stops answering mid-operation raises (connection refused or lost, SQLite file locked past
+# its timeout): callers catch this name, not the driver's.
+StoreUnavailable = OperationalError
 
 
 def utcnow() -> datetime:
@@ -24,7 +30,7 @@ def utcnow() -> datetime:
 
 
 class StoreBase:
-    """Connection handling shared by the store's mixins."""
+    """Connection handling shared by the store's mixins; whoever opens a store closes it (or uses `with`)."""
 
     def __init__(self, url: str, engine: Engine) -> None:
         self.url = url
@@ -135,8 +141,16 @@ class StoreBase:
         return True
 
     def close(self) -> None:
-        """Release the engine's connections."""
+        """Close the engine's pooled connections (in a forked child: drop the parent's without touching them)."""
+        self._check_fork()
         self.engine.dispose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
 
 
 def _unique_violation(exc: IntegrityError) -> bool:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
-from sqlalchemy.exc import OperationalError
 
 from moderation.app.errors import public, store_down
 from moderation.errors import ModerationError
 from moderation.pages import session
+from moderation.store import StoreUnavailable
 
 
 def _error(exc: ModerationError) -> Any:
@@ -27,7 +27,7 @@ def blueprint(name: str, import_name: str, **kwargs: Any) -> Blueprint:
     bp.before_request(session.store_problem)  # the store was down when the session opened: a 503 page
     bp.before_request(session.check_csrf)
     bp.register_error_handler(ModerationError, _error)
-    bp.register_error_handler(OperationalError, lambda exc: _error(store_down(exc)))
+    bp.register_error_handler(StoreUnavailable, lambda exc: _error(store_down(exc)))
     return bp
 
 
