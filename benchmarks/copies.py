@@ -10,8 +10,9 @@ thread), quote-replies (part of a source quoted and answered, marked or not; int
 source quoted with `>` and answered) and Perspectrum paraphrases of a stored perspective (hard negatives).
 A copy probe is caught when its duplicate is its source; precision counts every flagged probe. Beside it, in the
 same run: raw MinHash (datasketch, 128 permutations, Jaccard estimate >= 0.8 on the raw text's shingles against
-every stored text). `--choose` picks copies.COVERAGE / OWN_SHARE on the train splits only; the default run
-reports the test splits (SemEval test, FNC-1 competition bodies, Perspectrum test claims).
+every stored text). Each corpus gives the same number of probes. `--choose` picks copies.RULE on the train
+splits only (benchmarks/_copies_fit.py); the default run reports the test splits (SemEval test, FNC-1
+competition bodies, Perspectrum test claims).
 """
 
 from __future__ import annotations
@@ -30,10 +31,11 @@ from pathlib import Path
 from datasketch import MinHash
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks import _copies_fit  # noqa: E402
 from benchmarks._common import load_average  # noqa: E402
 from moderation.dataset import Comment, Thread  # noqa: E402
-from moderation.labelling import copies, duplicates  # noqa: E402
-from moderation.labelling.quotes import QuoteIndex  # noqa: E402
+from moderation.labelling import duplicates  # noqa: E402
+from moderation.labelling.quotes import NGRAM  # noqa: E402
 from moderation.labelling.relevance import Relevance  # noqa: E402
 from moderation.labelling.tagger import Tagger  # noqa: E402
 from moderation.store import open_store  # noqa: E402
@@ -41,8 +43,15 @@ from moderation.store import open_store  # noqa: E402
 TARGETS = {"recall": 0.95, "precision": 0.99, "quotes_kept": 0.98}
 COPY_KINDS = ("verbatim", "appended", "prepended", "sentence", "reordered", "cut")
 QUOTE_KINDS = ("quote", "interleaved", "whole_marked")
-_SENT = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'])")
+# A sentence ends at . ! or ?, or at a closing quote right after one ('... again.” It is').
+_SENT = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"'\u201d\u2019]))\s+(?=[A-Z\"'\u201c])")
 Source = tuple[str, str]  # (id, text)
+CORPORA = ("semeval", "fnc1", "perspectrum")
+
+
+def corpus_of(key: str) -> str:
+    """The corpus of a thread key or a stored text's id."""
+    return "semeval" if key.startswith("se-") else "fnc1" if key.startswith("fnc") else "perspectrum"
 
 
 def semeval(data: Path, split: str) -> dict[str, list[str]]:
@@ -118,7 +127,7 @@ def variant(kind: str, text: str, line: str) -> str | None:
 
 def quote_reply(kind: str, text: str, answers: list[str], rng: random.Random) -> str | None:
     """A synthetic quote-reply to the text: quotes part of it (or all of it, marked) and answers."""
-    sents = [s for s in _SENT.split(text.replace("\n\n", " ")) if len(s.split()) >= 6]
+    sents = [s for p in text.split("\n\n") for s in _SENT.split(p) if len(s.split()) >= 6]  # a caption ends too
     if kind == "whole_marked":
         return "\n\n".join("> " + p for p in text.split("\n\n")) + f"\n\n{answers[0]}"
     if kind == "interleaved":
@@ -131,6 +140,11 @@ def quote_reply(kind: str, text: str, answers: list[str], rng: random.Random) ->
     # A whole one-sentence text quoted unmarked and answered is a copy with a line appended, not a quote-reply.
     mark = rng.choice(["> {}", '"{}"', "{}"] if len(sents) > 1 else ["> {}", '"{}"'])
     return f"{mark.format(quote)}\n\n{answers[0]}"
+
+
+def _grams(text: str) -> set[tuple[str, ...]]:
+    words = duplicates.dup_key(text).split()
+    return {tuple(words[i:i + NGRAM]) for i in range(len(words) - NGRAM + 1)}
 
 
 def build(threads: dict[str, list[str]], paraphrases: list, rng: random.Random, limit: int) -> tuple:
@@ -146,24 +160,33 @@ def build(threads: dict[str, list[str]], paraphrases: list, rng: random.Random, 
                 seen.add(key)
                 stored.setdefault(t, []).append((f"{t}-{i}", x))
     keys = sorted(stored)
-    taken = {duplicates.dup_key(s) for t in keys for _, x in stored[t] for s in _SENT.split(x.replace("\n", " "))}
+    # Nor does an answer reproduce any run of 4 words of a stored text (retweets and Perspectrum's near-repeats
+    # would make an "answer" a copy of another stored text).
+    taken = {g for t in keys for _, x in stored[t] for g in _grams(x)}
     lines = [s for t in keys for x in threads[t][::5] for s in _SENT.split(x.replace("\n", " "))
-             if 5 <= len(s.split()) <= 14 and duplicates.dup_key(s) not in taken]
-    probes = []
-    for n, t in enumerate(keys):
-        for sid, text in stored[t]:
-            if len(text.split()) < 12 or len(probes) >= limit:
-                continue
+             if 5 <= len(s.split()) <= 14 and not _grams(s) & taken]
+    # The same number of probes from each corpus (sorted keys would give them all to FNC-1's "fnc…" threads),
+    # each corpus's texts taken in a shuffled order.
+    probes: list = []
+    for corpus in CORPORA:
+        pool = [(n, t, sid, text) for n, t in enumerate(keys) if corpus_of(t) == corpus for sid, text in stored[t]
+                if len(text.split()) >= 12]
+        rng.shuffle(pool)
+        mine: list = []
+        for n, t, sid, text in pool:
+            if len(mine) >= limit // len(CORPORA):
+                break
             answers = [rng.choice(lines) for _ in range(2)]
             kind = rng.choice(COPY_KINDS)
             copy = variant(kind, text, answers[0])
             if copy is not None and copy != text or kind == "verbatim":
                 where = keys[(n + 1) % len(keys)] if rng.random() < 0.25 else t
-                probes.append((where, kind, copy, sid))
+                mine.append((where, kind, copy, sid))
             qkind = rng.choice(QUOTE_KINDS)
             reply = quote_reply(qkind, text, answers, rng)
             if reply is not None:
-                probes.append((t, qkind, reply, sid))
+                mine.append((t, qkind, reply, sid))
+        probes += mine
     for t, _, text in paraphrases[:limit // 4]:
         if t in stored and duplicates.dup_key(text) not in seen:
             probes.append((t, "paraphrase", text, None))
@@ -209,13 +232,13 @@ def run(stored: dict[str, list[Source]], probes: list, workdir: str, verbose: bo
             print(kind, source, repr(text[:300]), tags["duplicate"], [q["source"] for q in tags["quotes"]],
                   file=sys.stderr)
         for who, flagged in (("product", (tags["duplicate"] or {}).get("of")), ("minhash", reference(text))):
-            c = counts[f"{who}:{kind}"]
-            c["n"] += 1
-            c["flagged"] += flagged is not None
-            c["right"] += flagged is not None and flagged == source and kind in COPY_KINDS
-            if kind in QUOTE_KINDS:
-                quoted = who == "minhash" or any(q["source"] == source for q in tags["quotes"])
-                c["kept"] += flagged is None and quoted
+            for c in (counts[f"{who}:{kind}"], counts[f"{who}@{corpus_of(source or t)}:{kind}"]):
+                c["n"] += 1
+                c["flagged"] += flagged is not None
+                c["right"] += flagged is not None and flagged == source and kind in COPY_KINDS
+                if kind in QUOTE_KINDS:
+                    quoted = who == "minhash" or any(q["source"] == source for q in tags["quotes"])
+                    c["kept"] += flagged is None and quoted
     return counts
 
 
@@ -232,33 +255,6 @@ def figures(counts: dict[str, Counter], who: str) -> dict[str, float]:
             total["kept"] += c["kept"]
     return {"recall": total["right"] / max(1, total["copies"]), "precision": total["right"] / max(1, total["flagged"]),
             "quotes_kept": total["kept"] / max(1, total["quotes"])}
-
-
-def choose(stored: dict[str, list[Source]], probes: list) -> tuple[float, float, float]:
-    """COVERAGE, OWN_SHARE, INTRO_SHARE from the train probes: best recall, precision >= 0.99, quotes kept >= 0.98."""
-    readings = []
-    for t, texts in stored.items():
-        index = QuoteIndex.for_thread(t, "")
-        for sid, x in texts:
-            copies.add(index, Comment(id=sid, thread_id=t, text=x))
-        for _, kind, text, source in (p for p in probes if p[0] == t):
-            r = copies.read(index, Comment(id="probe", thread_id=t, text=text))
-            readings.append((kind, source, [e for e in r.evidence if e.source == source] or r.evidence))
-    n_copy = sum(1 for k, _, _ in readings if k in COPY_KINDS)
-    n_quote = sum(1 for k, _, _ in readings if k in QUOTE_KINDS)
-    best = None
-    grid = [(cov / 20, own / 20, intro / 20) for cov in range(6, 20) for own in range(1, 11) for intro in range(1, 13)]
-    for cov, own, intro in grid:
-        tp = sum(1 for k, s, ev in readings
-                 if k in COPY_KINDS and any(e.source == s and e.is_copy(cov, own, intro) for e in ev))
-        fp = sum(1 for k, s, ev in readings if k not in COPY_KINDS and any(e.is_copy(cov, own, intro) for e in ev))
-        kept = 1 - fp / max(1, n_quote)
-        score = (tp / max(1, tp + fp) >= 0.99 and kept >= 0.98, tp / max(1, n_copy), -abs(own - 0.3), -intro)
-        if best is None or score > best[0]:
-            best = (score, cov, own, intro)
-    print(f"chosen on train: COVERAGE={best[1]:.2f} OWN_SHARE={best[2]:.2f} INTRO_SHARE={best[3]:.2f} "
-          f"(within-thread recall {best[0][1]:.3f})")
-    return best[1], best[2], best[3]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -284,7 +280,7 @@ def main(argv: list[str] | None = None) -> None:
     limit = 150 if args.smoke else 2000
     stored, probes = build(threads, paraphrases, rng, limit)
     if args.choose:
-        choose(stored, probes)
+        _copies_fit.choose(stored, probes, COPY_KINDS, corpus_of)
         return
     with tempfile.TemporaryDirectory() as tmp:
         counts = run(stored, probes, tmp, verbose=args.verbose)
@@ -295,6 +291,9 @@ def main(argv: list[str] | None = None) -> None:
         good = "right" if kind in COPY_KINDS else "kept" if kind in QUOTE_KINDS else "flagged"
         if p["n"]:
             print(f"{kind:<14}{p['n']:>6}{p[good] / p['n']:>13.3f}{m[good] / m['n']:>9.3f}")
+    for corpus in CORPORA:
+        ours, ref = figures(counts, f"product@{corpus}"), figures(counts, f"minhash@{corpus}")
+        print(f"{corpus:<12} " + "  ".join(f"{k} {ours[k]:.3f} (MinHash {ref[k]:.3f})" for k in TARGETS))
     ours, ref = figures(counts, "product"), figures(counts, "minhash")
     for key, target in TARGETS.items():
         print(f"{key:<12} product {ours[key]:.3f}   raw MinHash {ref[key]:.3f}   target >= {target}")

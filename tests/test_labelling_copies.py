@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from moderation.dataset import Comment, Dataset, load_dataset
-from moderation.labelling import copies
+from moderation.labelling import copies, duplicates
 from moderation.labelling.quotes import QuoteIndex
 from moderation.labelling.relevance import Relevance
 from moderation.labelling.tagger import Tagger
@@ -123,3 +123,37 @@ def test_naija_teasers_quote_no_byline() -> None:
     for n, text in enumerate(teasers):
         assert index.spans(text) == []
         index.add(f"t{n}", text)
+
+
+SHORT = 4  # -005, 16 words on one line
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_short_copy_with_a_line_added_is_caught_across_threads(seeded: tuple, where: str) -> None:
+    # A 16-word comment with a 15-word line: shingle Jaccard 0.54, no LSH band shared with the original;
+    # the exact hash of the text less the added paragraph is not.
+    ds, tagger = seeded
+    original = ds.comments[SHORT]
+    line = "Nobody in this government has the courage to say any of it out loud, sadly."
+    text = f"{line}\n\n{original.text}" if where == "before" else f"{original.text}\n\n{line}"
+    other = ds.threads[0].__class__(id="elsewhere", title="Another story", body="Nothing alike.", target="x")
+    tags = tagger.tag(Comment(id="s", thread_id="elsewhere", text=text, author="mallory"), other, [], remember=False)
+    assert tags.duplicate is not None and (tags.duplicate.of, tags.duplicate.kind) == (original.id, "near_copy")
+    assert tags.duplicate.evidence["coverage"] == 1.0
+
+
+def test_own_text_allowed_rises_with_coverage_for_measured_lengths() -> None:
+    rule = copies.Rule(coverage=0.6, own_share=0.2, full_own=0.5)
+    assert rule.own_limit(0.6, True) == pytest.approx(0.2) and rule.own_limit(1.0, True) == pytest.approx(0.5)
+    assert rule.own_limit(0.8, True) == pytest.approx(0.35)
+    # Sources shorter than the benchmark ever copied get no rise: a whole 11-word line answered in 9 words stays
+    # a quote-reply (as the seed thread's -044 answers -013).
+    assert rule.own_limit(1.0, True, source_words=copies.RISE_WORDS - 1) == pytest.approx(0.2)
+
+
+def test_quote_mark_copied_with_a_news_text_is_no_quote_across_threads() -> None:
+    source = "\u201cWe will not negotiate with anyone who holds hostages,\u201d the minister told reporters on Monday."
+    copy = " ".join(source.split()[:12])  # cut: the opening mark is kept, the closing one is gone
+    ev = copies.pair_evidence(copy, "c1", duplicates.dup_key(source), folded=True)
+    assert not ev.marked and ev.is_copy()
+    assert copies.pair_evidence(f"> {source}\n\nSo?", "c1", duplicates.dup_key(source), folded=True).marked

@@ -5,10 +5,12 @@ Decided on measured evidence, pair by pair (comment, source): how much of the so
 cover, how much own text remains, whether the spans are marked as quotes (a `>` line, a quote header, quote
 marks around them, a quote attribution or a parent on the comment) and whether they are interleaved with answers
 (own text after two or more of them). A marked or interleaved quote is a quote; otherwise a comment that covers
-COVERAGE of a source with at most OWN_SHARE of its words its own is a copy of it (INTRO_SHARE when nothing of its
-own follows the reproduction: an unanswered quote answers nothing). The thresholds were chosen on
-training material only (`python -m benchmarks.copies --choose`: SemEval train tweets, FNC-1 train bodies,
-Perspectrum train claims), never on the seed thread.
+RULE.coverage of a source with at most RULE.own_share of its words its own is a copy of it, the own share allowed
+rising linearly to RULE.full_own as the coverage reaches the whole source (a whole text reproduced with a line
+added is a copy even when the source is a short one), and RULE.intro when nothing of its own follows the
+reproduction (an unanswered quote answers nothing). The thresholds were chosen on training material only
+(`python benchmarks/copies.py ../shared/data --choose`: SemEval train tweets, FNC-1 train bodies, Perspectrum
+train claims; the grid and its choice in benchmarks/_copies_fit.py), never on the seed thread or a test split.
 """
 
 from __future__ import annotations
@@ -21,9 +23,35 @@ from moderation.dataset import Comment
 from moderation.labelling import duplicates
 from moderation.labelling.quotes import ARTICLE, NGRAM, Quote, QuoteIndex, own_text, token_tuple
 
-COVERAGE = 0.70  # share of the source's words reproduced (chosen on train: benchmarks/copies.py --choose)
-OWN_SHARE = 0.20  # share of the comment's words that are its own (chosen with COVERAGE)
-INTRO_SHARE = 0.30  # the same when no own text follows the reproduction (chosen with them)
+RISE_WORDS = 12  # benchmarks/copies.py makes copies of texts of 12+ words only: the rule is fitted on those
+
+
+@dataclass(frozen=True)
+class Rule:
+    """The copy rule's thresholds: a comment covering `coverage` of a source may have `own_share` of its words
+    its own, rising linearly to `full_own` when it covers all of the source; `intro` when nothing of its own
+    follows the reproduction (an unanswered quote answers nothing; 0: no such allowance)."""
+
+    coverage: float
+    own_share: float
+    full_own: float
+    intro: float = 0.0
+
+    def own_limit(self, coverage: float, answered: bool, source_words: int = RISE_WORDS) -> float:
+        """The most own text a comment covering this much of a source may have and still be a copy of it (the
+        rise only for sources of RISE_WORDS words or more: shorter ones were never measured)."""
+        rise = (coverage - self.coverage) / (1 - self.coverage) if self.coverage < 1 else 1.0
+        rise = rise if source_words >= RISE_WORDS else 0.0
+        limit = self.own_share + (self.full_own - self.own_share) * min(1.0, max(0.0, rise))
+        return limit if answered else max(limit, self.intro)
+
+    def __str__(self) -> str:
+        return (f"coverage>={self.coverage:.2f} own<={self.own_share:.2f}..{self.full_own:.2f} "
+                f"intro<={self.intro:.2f}")
+
+
+MAX_OWN = 0.5  # fixed, not fitted: a copy adds no more words than it reproduces ("adds little")
+RULE = Rule(coverage=0.55, own_share=0.15, full_own=0.50, intro=0.0)  # chosen on train: benchmarks/copies.py --choose
 MIN_SOURCE = duplicates.MIN_WORDS  # a source shorter than this is quoted, never copied
 _MARKS = ">\"\u201c\u00ab"
 
@@ -40,6 +68,7 @@ class Evidence:
     marked: bool
     interleaved: bool
     answered: bool = True  # own text follows the last span that reproduces the source
+    source_words: int = RISE_WORDS  # the source's length in words
 
     @property
     def own_share(self) -> float:
@@ -47,15 +76,11 @@ class Evidence:
         total = self.own_words + self.copied_words
         return self.own_words / total if total else 0.0
 
-    def is_copy(self, coverage: float | None = None, own_share: float | None = None,
-                intro_share: float | None = None) -> bool:
-        """A copy: unmarked, not answering between quotes, covering most of the source and adding little (an
-        unanswered reproduction, own text only before it, may add up to INTRO_SHARE)."""
-        coverage = COVERAGE if coverage is None else coverage
-        own_share = OWN_SHARE if own_share is None else own_share
-        intro_share = INTRO_SHARE if intro_share is None else intro_share
-        limit = own_share if self.answered else max(own_share, intro_share)
-        return not self.marked and not self.interleaved and self.coverage >= coverage and self.own_share <= limit
+    def is_copy(self, rule: Rule | None = None) -> bool:
+        """A copy: unmarked, not answering between quotes, covering most of the source and adding little."""
+        rule = RULE if rule is None else rule
+        return (not self.marked and not self.interleaved and self.coverage >= rule.coverage
+                and self.own_share <= rule.own_limit(self.coverage, self.answered, self.source_words))
 
     def to_dict(self) -> dict[str, Any]:
         """The measured quantities, as the duplicate tag keeps them."""
@@ -83,9 +108,11 @@ class Reading:
         return {q.source for q in self.quotes} | {e.source for e in self.evidence}
 
 
-def evidence(text: str, spans: Sequence[Quote], source: str, source_text: str, *, marked: bool = False) -> Evidence:
+def evidence(text: str, spans: Sequence[Quote], source: str, source_text: str, *, marked: bool = False,
+             folded: bool = False) -> Evidence:
     """The evidence for one source: its words reproduced by any span (a copy of a quote-reply reproduces
-    the quotes too), the marks and answers of the spans that reproduce some of it."""
+    the quotes too), the marks and answers of the spans that reproduce some of it. `folded`: source_text is the
+    duplicate index's folded text (no punctuation), so a mark cannot be looked up in it."""
     src = [t for t, _, _ in token_tuple(source_text)]
     src_grams = {tuple(src[i:i + NGRAM]) for i in range(len(src) - NGRAM + 1)}
     span_grams = {q: {tuple(t for t, _, _ in token_tuple(q.text)[i:i + NGRAM])
@@ -101,8 +128,8 @@ def evidence(text: str, spans: Sequence[Quote], source: str, source_text: str, *
     answered = bool(mine) and bool(token_tuple(text[mine[-1].end:]))
     return Evidence(source=source, coverage=sum(covered) / len(src) if src else 0.0, covered_words=sum(covered),
                     own_words=own_words, copied_words=sum(len(token_tuple(q.text)) for q in spans),
-                    marked=marked or any(_marked(q, source_text) for q in mine), interleaved=answers >= 2,
-                    answered=answered)
+                    marked=marked or any(_marked(q, source_text, folded) for q in mine), interleaved=answers >= 2,
+                    answered=answered, source_words=len(src))
 
 
 def _answer(text: str, quote: Quote, spans: Sequence[Quote]) -> str:
@@ -111,12 +138,32 @@ def _answer(text: str, quote: Quote, spans: Sequence[Quote]) -> str:
     return text[quote.end:min(later, default=len(text))]
 
 
-def _marked(quote: Quote, source_text: str) -> bool:
-    """A span shown as a quote (opened by `>` or a quote mark, or under a quote header) not copied with its mark."""
-    body = quote.text.lstrip()
+def _marked(quote: Quote, source_text: str, folded: bool = False) -> bool:
+    """A span shown as a quote (opened by `>` or a quote mark, or under a quote header) not copied with its mark.
+
+    Against a folded source (the duplicate index keeps no punctuation) a quote mark copied with the text cannot be
+    told from one added around it (news texts open lines with their speakers' words): there only a `>` or a quote
+    header marks a quote.
+    """
+    body = quote.text.strip()
     if "\n" in body:
         return True
-    return body[:1] in _MARKS and body[:24] not in source_text
+    if body[:1] not in _MARKS:
+        return False
+    if folded:
+        return body[:1] == ">"
+    return body[:24] not in source_text
+
+
+def _within(quote: Quote, source_text: str) -> bool:
+    """Most of the span's 4-grams are in the source: a quote the copied comment made is part of the copy."""
+    grams = _grams(quote.text)
+    return bool(grams) and len(grams & _grams(source_text)) * 2 > len(grams)
+
+
+def _grams(text: str) -> set[tuple[str, ...]]:
+    words = [t for t, _, _ in token_tuple(text)]
+    return {tuple(words[i:i + NGRAM]) for i in range(len(words) - NGRAM + 1)}
 
 
 def _comment_marked(comment: Comment, source: str) -> bool:
@@ -136,7 +183,7 @@ def read(index: QuoteIndex, comment: Comment) -> Reading:
     copies = [e for e in found if e.is_copy()]
     if copies:
         best = max(copies, key=lambda e: (e.covered_words, e.coverage))
-        kept = [q for q in spans if q.source != best.source]
+        kept = [q for q in spans if q.source != best.source and not _within(q, index.texts[best.source])]
         return Reading(kept, own_text(comment.text, kept) if kept else comment.text.strip(), best, found)
     if spans and not token_tuple(own_text(comment.text, spans)):
         return Reading([], comment.text.strip(), None, found)  # all quoted, no copy: judged as a whole text
@@ -150,11 +197,23 @@ def add(index: QuoteIndex, comment: Comment) -> Reading:
     return reading
 
 
-def pair_evidence(text: str, source_id: str, source_text: str) -> Evidence:
-    """The evidence of a comment against one source outside its thread (a candidate from the duplicate index)."""
+def pair_evidence(text: str, source_id: str, source_text: str, *, folded: bool = False) -> Evidence:
+    """The evidence of a comment against one source outside its thread (a candidate from the duplicate index,
+    whose text is folded: `folded=True`)."""
     index = QuoteIndex()
     index.add(source_id, source_text)
-    return evidence(text, index.spans(text), source_id, source_text)
+    return evidence(text, index.spans(text), source_id, source_text, folded=folded)
+
+
+def edited_keys(own: str) -> list[str]:
+    """The folded own text less its first or its last paragraph: what a copy with a line added before or after
+    reproduces. The duplicate index finds such a source by its exact hash, which, unlike the bands of a short
+    text with a line added, cannot miss it."""
+    paras = [p for p in own.split("\n") if p.strip()]
+    if len(paras) < 2:
+        return []
+    keys = {duplicates.dup_key("\n".join(paras[1:])), duplicates.dup_key("\n".join(paras[:-1]))}
+    return sorted(k for k in keys if len(k.split()) >= MIN_SOURCE)
 
 
 PAIR_FLOOR = 0.4  # candidates below this shingle Jaccard cannot pass the copy rule's coverage and own share
@@ -181,10 +240,11 @@ def judge(reading: Reading, entry: dict[str, Any], candidates: Sequence[dict[str
     near = sorted(((duplicates.jaccard(own, duplicates.shingles(c["text"])), c["id"], c) for c in kept
                    if c["n_words"] >= MIN_SOURCE and c["comment_id"] != entry["comment_id"]),
                   key=lambda t: (-t[0], t[1]))
+    edited = set(edited_keys(reading.own))
     for sim, _, c in near:
-        if sim < PAIR_FLOOR:
-            break
-        ev = pair_evidence(reading.own, c["comment_id"], c["text"])
+        if sim < PAIR_FLOOR and c["text"] not in edited:
+            continue
+        ev = pair_evidence(reading.own, c["comment_id"], c["text"], folded=True)
         if ev.is_copy():
             return duplicates.tag(entry, c, sim, raw_text=raw_text, previous=previous, why=ev.describe(),
                                   evidence=ev.to_dict())

@@ -93,10 +93,25 @@ class Tagger:
     def _indexed(self, comment: Comment, part: _Local, remember: bool) -> list[dict[str, Any]]:
         """The store's index entries stored before this comment's own (all of them when it has none)."""
         if remember:
-            return self.store.dup_find_and_add(part.entry, part.bands)
-        found = self.store.dup_candidates(part.entry["text_hash"], part.bands)
-        own = next((c["id"] for c in found if c["comment_id"] == comment.id), None)
-        return [c for c in found if c["comment_id"] != comment.id and (own is None or c["id"] < own)]
+            found, own = self.store.dup_find_and_add(part.entry, part.bands), None
+        else:
+            every = self.store.dup_candidates(part.entry["text_hash"], part.bands)
+            own = next((c["id"] for c in every if c["comment_id"] == comment.id), None)
+            found = [c for c in every if c["comment_id"] != comment.id and (own is None or c["id"] < own)]
+        return found + self._edited(comment, part, found, own)
+
+    def _edited(self, comment: Comment, part: _Local, found: list[dict[str, Any]], own: int | None
+                ) -> list[dict[str, Any]]:
+        """Entries whose whole text is the own text less its first or last paragraph (a line added before or after;
+        across threads the bands of a short text with a line added may miss its source, its exact hash does not)."""
+        if part.reading.copy is not None:
+            return []
+        have = {c["id"] for c in found}
+        out = []
+        for key in copies.edited_keys(part.own):
+            out += [c for c in self.store.dup_candidates(duplicates.text_hash(key), [])
+                    if c["id"] not in have and c["comment_id"] != comment.id and (own is None or c["id"] < own)]
+        return out
 
     def _verdict(self, comment: Comment, thread: Thread, part: _Local, remember: bool) -> Verdict:
         found = self._indexed(comment, part, remember)
