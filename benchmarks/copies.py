@@ -38,7 +38,7 @@ from moderation.labelling import duplicates  # noqa: E402
 from moderation.labelling.quotes import NGRAM  # noqa: E402
 from moderation.labelling.relevance import Relevance  # noqa: E402
 from moderation.labelling.tagger import Tagger  # noqa: E402
-from moderation.store import open_store  # noqa: E402
+from moderation.store import Store, open_store  # noqa: E402
 
 TARGETS = {"recall": 0.95, "precision": 0.99, "quotes_kept": 0.98}
 COPY_KINDS = ("verbatim", "appended", "prepended", "sentence", "reordered", "cut")
@@ -212,7 +212,11 @@ def raw_minhash(stored: dict[str, list[Source]]) -> Callable[[str], str | None]:
 
 def run(stored: dict[str, list[Source]], probes: list, workdir: str, verbose: bool = False) -> dict[str, Counter]:
     """Tag every probe through the Tagger against a SQLite store holding the threads; count per kind."""
-    store = open_store(f"sqlite:///{workdir}/copies.db")
+    with open_store(f"sqlite:///{workdir}/copies.db") as store:
+        return _run(store, stored, probes, verbose)
+
+
+def _run(store: Store, stored: dict[str, list[Source]], probes: list, verbose: bool) -> dict[str, Counter]:
     corpus = [x for texts in stored.values() for _, x in texts]
     tagger = Tagger(store, relevance=Relevance.fit(corpus[:5000]))
     objs = {}
