@@ -122,16 +122,6 @@ class RecordsMixin(StoreBase):
         with self.read() as conn:
             return [_thread_from_row(r) for r in conn.execute(select(schema.threads).order_by(schema.threads.c.seq))]
 
-    def fit_documents(self, limit: int) -> tuple[list[Thread], list[str]]:
-        """What relevance is fitted on: up to ``limit`` threads (in order) and the ``limit`` newest comments' texts."""
-        t, c = schema.threads, schema.comments
-        with self.read() as conn:
-            threads = [Thread(id=r.id, title=r.title or "", body=r.body or "", target=r.target or "")
-                       for r in conn.execute(select(t.c.id, t.c.title, t.c.target, t.c.body)
-                                             .order_by(t.c.seq).limit(limit))]
-            texts = list(conn.execute(select(c.c.text).order_by(c.c.seq.desc()).limit(limit)).scalars())
-        return threads, texts
-
     def get_comment(self, comment_id: str) -> Comment:
         """One comment without labels (NotFoundError when absent)."""
         with self.read() as conn:
