@@ -115,6 +115,29 @@ def test_atomic_commits_all_or_nothing(store: Store) -> None:
     assert "x1" not in {c.id for c in store.thread_comments("t1")}
 
 
+def test_reads_of_an_atomic_block_share_one_transaction_until_its_first_write(store: Store) -> None:
+    from sqlalchemy import event
+
+    seed(store)
+    begins: list[int] = []
+
+    def count(conn: object) -> None:
+        begins.append(1)
+
+    event.listen(store.engine, "begin", count)
+    try:
+        with store.atomic():
+            for _ in range(3):  # three reads: one read transaction
+                assert store.get_comment("c1").text == "I support closer ties with NATO."
+            assert len(begins) == 1
+            store.save_scored(Comment(id="x3", thread_id="t1", text="three"))  # the write: its own transaction
+            assert store.get_comment("x3").text == "three"
+        assert len(begins) == 2
+    finally:
+        event.remove(store.engine, "begin", count)
+    assert store.get_comment("x3").text == "three"
+
+
 def test_a_relabel_naming_an_unknown_duplicate_is_422_and_export_import_round_trips(service: dict,
                                                                                     tmp_path: Path) -> None:
     client, keys, store = service["client"], service["keys"], service["store"]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from moderation.dataset import Comment
@@ -113,10 +114,8 @@ def evidence(text: str, spans: Sequence[Quote], source: str, source_text: str, *
     """The evidence for one source: its words reproduced by any span (a copy of a quote-reply reproduces
     the quotes too), the marks and answers of the spans that reproduce some of it. `folded`: source_text is the
     duplicate index's folded text (no punctuation), so a mark cannot be looked up in it."""
-    src = [t for t, _, _ in token_tuple(source_text)]
-    src_grams = {tuple(src[i:i + NGRAM]) for i in range(len(src) - NGRAM + 1)}
-    span_grams = {q: {tuple(t for t, _, _ in token_tuple(q.text)[i:i + NGRAM])
-                      for i in range(len(token_tuple(q.text)) - NGRAM + 1)} for q in spans}
+    src, src_grams = _words_grams(source_text)
+    span_grams = {q: _words_grams(q.text)[1] for q in spans}
     mine = sorted((q for q in spans if span_grams[q] & src_grams), key=lambda q: q.start)
     grams = set().union(*span_grams.values()) if spans else set()
     covered = [False] * len(src)
@@ -161,9 +160,15 @@ def _within(quote: Quote, source_text: str) -> bool:
     return bool(grams) and len(grams & _grams(source_text)) * 2 > len(grams)
 
 
-def _grams(text: str) -> set[tuple[str, ...]]:
-    words = [t for t, _, _ in token_tuple(text)]
-    return {tuple(words[i:i + NGRAM]) for i in range(len(words) - NGRAM + 1)}
+def _grams(text: str) -> frozenset[tuple[str, ...]]:
+    return _words_grams(text)[1]
+
+
+@lru_cache(maxsize=8192)
+def _words_grams(text: str) -> tuple[tuple[str, ...], frozenset[tuple[str, ...]]]:
+    """A text's words and their NGRAM-grams (memoised: a thread's sources are compared with every new comment)."""
+    words = tuple(t for t, _, _ in token_tuple(text))
+    return words, frozenset(words[i:i + NGRAM] for i in range(len(words) - NGRAM + 1))
 
 
 def _comment_marked(comment: Comment, source: str) -> bool:

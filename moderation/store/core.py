@@ -51,14 +51,33 @@ class StoreBase:
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        """A read transaction (inside atomic(), once it has written: its transaction, to read its own writes)."""
+        """A read transaction. Inside atomic(): before the block's first write, one read transaction shared by
+        all its reads (one snapshot, one BEGIN and COMMIT for the lot); once it has written, its transaction, to
+        read its own writes."""
         conn = getattr(self._unit, "conn", None)
         if conn is not None:
             yield conn
             return
+        if getattr(self._unit, "stack", None) is not None:
+            if getattr(self._unit, "rconn", None) is None:
+                self._check_fork()
+                reads = ExitStack()
+                rconn = reads.enter_context(self.engine.connect())
+                reads.enter_context(rconn.begin())
+                self._unit.reads, self._unit.rconn = reads, rconn
+            yield self._unit.rconn
+            return
         self._check_fork()
         with self.engine.connect() as conn, conn.begin():
             yield conn
+
+    def _end_reads(self) -> None:
+        # The block's shared read transaction ends (committed; it wrote nothing) before its write transaction
+        # begins: SQLite's write lock is taken at BEGIN IMMEDIATE on another connection, never by upgrading a read.
+        reads = getattr(self._unit, "reads", None)
+        self._unit.reads = self._unit.rconn = None
+        if reads is not None:
+            reads.close()
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
@@ -75,6 +94,7 @@ class StoreBase:
                     yield conn
                 return
             if getattr(self._unit, "conn", None) is None:
+                self._end_reads()
                 self._unit.conn = stack.enter_context(self._transaction())
             with self._unit.conn.begin_nested():
                 yield self._unit.conn
@@ -95,7 +115,8 @@ class StoreBase:
     def atomic(self) -> Iterator[None]:
         """Every write of this block (on this thread) in one transaction: all committed at its end, or none.
 
-        Nothing is begun until the first write, so a block that only reads costs nothing. Locks a write takes
+        Its reads before the first write share one read transaction (ended when the first write begins); nothing
+        else is begun until the first write. Locks a write takes
         (SQLite's write lock, PostgreSQL's row and advisory locks) are held until the block ends. Nested
         blocks join the outer one.
         """
@@ -108,6 +129,7 @@ class StoreBase:
             with stack:  # its exit commits the block's transaction, or rolls it back on an exception
                 yield
         finally:
+            self._end_reads()
             self._unit.stack = self._unit.conn = None
 
     def _check_duplicate_of(self, conn: Connection, comment_id: str, duplicate_of: str | None) -> None:

@@ -9,7 +9,7 @@ every worker serving that version reads the same cutoff and fits on the same doc
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from moderation.dataset import Thread
 from moderation.errors import ConflictError
@@ -17,6 +17,10 @@ from moderation.store import schema
 from moderation.store.core import StoreBase
 
 _CUTOFF_KEY = "relevance_cutoff:"
+_T = schema.threads
+# Built once: SQLAlchemy reuses its compiled form (the query runs before every comment is judged).
+_THREADS_AFTER = (select(_T.c.seq, _T.c.id, _T.c.title, _T.c.target, _T.c.body).where(_T.c.seq > bindparam("seq"))
+                  .order_by(_T.c.seq).limit(bindparam("limit")))
 
 
 def _thread(r: object) -> Thread:
@@ -54,8 +58,6 @@ class RelevanceDocsMixin(StoreBase):
 
     def threads_after(self, seq: int, limit: int = 1000) -> list[tuple[int, Thread]]:
         """(seq, thread) of the threads stored after ``seq``, in order (at most ``limit``)."""
-        t = schema.threads
-        with self.read() as conn:
-            rows = conn.execute(select(t.c.seq, t.c.id, t.c.title, t.c.target, t.c.body).where(t.c.seq > seq)
-                                .order_by(t.c.seq).limit(limit))
+        with self.read() as conn:  # asked before every comment is judged: usually answers nothing
+            rows = conn.execute(_THREADS_AFTER, {"seq": seq, "limit": limit})
             return [(r.seq, _thread(r)) for r in rows]
