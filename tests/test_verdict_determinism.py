@@ -133,3 +133,42 @@ def test_workers_started_at_different_times_give_the_same_off_topic_verdict(db_u
         assert after_first == after_later  # the same store, the same verdict, whenever the worker started
         assert after_first.probability > before.probability  # the new article is closer: both workers see it
         assert later.tag(probe, thread, earlier, remember=False).off_topic == after_later  # and again
+
+
+def test_a_batch_reads_the_stores_threads_once_and_again_after_an_item_brings_a_thread(db_url: str) -> None:
+    """The store's new threads are read before a batch's first item (not before each), and again after an item
+    that stored an inline thread: the next item is judged as it would be alone, with that article among the others."""
+    from moderation.app.resources import close_app, get_engine, get_store
+    from moderation.app.service import adapter
+    from moderation.app.validation import parse_item
+    from moderation.queue import Options, make_policy, score_items
+
+    _seeded(db_url)
+    app = create_app({"database_url": db_url, "testing": True, "log_json": False})
+    try:
+        with app.app_context():
+            engine, store = get_engine(), get_store()
+            policy = make_policy(app.config["MODERATION"], engine.manifest)
+            calls: list[int] = []
+            real = store.threads_after
+            store.threads_after = lambda seq, limit=1000: calls.append(seq) or real(seq, limit)  # type: ignore
+            probe = "The yen fell again today and the Bank of Japan did nothing about it."
+            plain = [parse_item({"text": probe, "thread_id": "kishida-nato"}, 20_000) for _ in range(5)]
+            alone = score_items(store, engine, policy, plain[:1], Options(store=False), adapt=adapter(engine))
+            calls.clear()
+            score_items(store, engine, policy, plain, Options(store=False), adapt=adapter(engine))
+            assert len(calls) == 1
+            boj = parse_item({"id": "boj-1", "text": "The yen is collapsing and the BoJ does nothing.",
+                              "thread": {"id": "boj", "title": "Bank of Japan holds rates as the yen slides",
+                                         "target": "the Bank of Japan",
+                                         "body": "The Bank of Japan left rates unchanged; the yen fell to a new low."}},
+                             20_000)
+            calls.clear()
+            mixed = score_items(store, engine, policy, [boj, plain[0]], Options(store=True), adapt=adapter(engine))
+            assert len(calls) == 2  # before the first item, and after the one that stored its thread
+            # plain[0] again, alone (now stored: judged against the same earlier comments, as its id says)
+            after = score_items(store, engine, policy, plain[:1], Options(store=False), adapt=adapter(engine))
+            assert mixed[1].verdict.off_topic == after[0].verdict.off_topic
+            assert after[0].verdict.off_topic.probability > alone[0].verdict.off_topic.probability
+    finally:
+        close_app(app)

@@ -142,10 +142,14 @@ class Tagger:
         return Verdict(comment.id, comment.thread_id, part.own, off_topic, part.quotes, stance, duplicate,
                        tuple(reasons), self.version)
 
-    def tag(self, comment: Comment, thread: Thread, earlier: Sequence[Comment], *, remember: bool = True
-            ) -> Verdict:
-        """The verdict of one comment after ``earlier``; with remember=True its own text joins the index."""
-        self._sync()
+    def tag(self, comment: Comment, thread: Thread, earlier: Sequence[Comment], *, remember: bool = True,
+            sync: bool = True) -> Verdict:
+        """The verdict of one comment after ``earlier``; with remember=True its own text joins the index.
+
+        ``sync=False``: the caller synced the store's threads already for this comment (a batch syncs once, and
+        again after an item that stored a thread of its own)."""
+        if sync:
+            self._sync()
         with self.workspaces.state(thread, earlier) as state:
             part = self._local(comment, state)
         return self._verdict(comment, thread, part, remember)

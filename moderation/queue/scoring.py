@@ -113,6 +113,7 @@ def score_items(store: Store, engine: Engine, policy: Policy, items: list[ScoreI
     """Tag, (adapt,) route and (when options.store) store each item; enqueue puts it in its review queue."""
     context = ThreadContext(store, engine)
     results = []
+    sync = True  # the store's threads are read before the first item, and again after an item stored a thread
     for item in items:
         # One transaction per item (Store.atomic): the duplicate index entry the tagger adds is committed with the
         # comment, or not at all when anything after the lookup fails; its locks make two copies arriving at
@@ -121,7 +122,8 @@ def score_items(store: Store, engine: Engine, policy: Policy, items: list[ScoreI
             thread = context.thread(item)
             earlier, is_stored = context.earlier(item)
             keep = (options.store or enqueue) and not is_stored
-            verdict = engine.tagger.tag(item.comment, thread, earlier, remember=keep)
+            verdict = engine.tagger.tag(item.comment, thread, earlier, remember=keep, sync=sync)
+            sync = False
             if adapt is not None:
                 verdict = adapt(thread, verdict)
             chosen = route(verdict, policy)
@@ -131,6 +133,7 @@ def score_items(store: Store, engine: Engine, policy: Policy, items: list[ScoreI
                            "model_version": engine.version} if enqueue else None)
                 saved = store.save_scored(item.comment, thread=item.thread, queue=queued)
                 stored = saved["comment_stored"]
+                sync = item.thread is not None  # an inline thread may be new to the store: the next item sees it
                 if stored:
                     context.remember(item.comment)
                 item_id = saved["queue_item_id"]
