@@ -70,7 +70,8 @@ def init_app(app: Flask) -> None:
     def _helpers() -> dict[str, Any]:
         return {"current_user": session.current_user, "csrf_token": session.csrf_token, "may": accounts.may,
                 "csrf_field": session.CSRF_FIELD, "guidelines_html": guidelines.html,
-                "first_steps": lambda: welcome.first_steps(pages_store())}
+                "first_steps": lambda: welcome.first_steps(pages_store()),
+                "admin_exists": lambda: welcome.admin_exists(pages_store()), "create_admin": welcome.CREATE_ADMIN}
 
     app.add_template_filter(markup.code_spans, "code_spans")
     app.add_template_filter(markup.age, "age")

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import os
+import time
 from typing import Any
+
+from flask import current_app
 
 from moderation.pages.accounts import list_users
 from moderation.store import Store
 
 CREATE_ADMIN = "moderation users create NAME --role admin"
 CREATE_KEY = "moderation keys create --role scorer --name site"
+# The sign-in page's hint trusts a seen admin this long without asking the store again: the page is what a
+# sign-in flood fetches, and the hint is the only thing on it the store decides.
+ADMIN_SEEN_SECONDS = 30.0
 
 
 def first_steps(store: Store) -> dict[str, Any]:
@@ -18,6 +24,20 @@ def first_steps(store: Store) -> dict[str, Any]:
     keys = [k for k in store.list_api_keys() if not k.get("revoked_at")]
     return {"admins": admins, "active_keys": len(keys), "create_admin": CREATE_ADMIN, "create_key": CREATE_KEY,
             "database_url": os.environ.get("MODERATION_DATABASE_URL")}
+
+
+def admin_exists(store: Store) -> bool:
+    """Whether an active admin exists, for the sign-in page's hint. "No" is asked of the store every time (the
+    first admin shows at once); "yes" is kept ADMIN_SEEN_SECONDS per app (the last admin deactivated: the hint
+    lags that long)."""
+    ext = current_app.extensions["moderation"]
+    now = time.monotonic()
+    if now - ext.get("admin_seen_at", -float("inf")) < ADMIN_SEEN_SECONDS:
+        return True
+    if store.has_active_admin():
+        ext["admin_seen_at"] = now
+        return True
+    return False
 
 
 def serve_banner(store: Store, host: str, port: int) -> str:

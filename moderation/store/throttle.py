@@ -14,11 +14,20 @@ T = schema.login_failures
 
 def failures(store: Store, keys: list[str], window: float) -> dict[str, int]:
     """Each key's failures within the current window (0 when none)."""
+    return {key: count for key, (count, _ends) in windows(store, keys, window).items()}
+
+
+def windows(store: Store, keys: list[str], window: float) -> dict[str, tuple[int, float]]:
+    """Each key's failures within the current window and when that window ends (epoch seconds; 0 when none).
+
+    A window's count only ever grows until the window ends (record_failure restarts only an ended one), and only
+    clear() (a successful sign-in, which a throttled key cannot make) forgets it sooner."""
     cutoff = time.time() - window
     with store.read() as conn:
-        rows = conn.execute(select(T.c.key, T.c.count).where(T.c.key.in_(keys), T.c.window_start >= cutoff))
-        found = {key: count for key, count in rows}
-    return {key: found.get(key, 0) for key in keys}
+        rows = conn.execute(select(T.c.key, T.c.count, T.c.window_start)
+                            .where(T.c.key.in_(keys), T.c.window_start >= cutoff))
+        found = {key: (int(count), float(start) + window) for key, count, start in rows}
+    return {key: found.get(key, (0, 0.0)) for key in keys}
 
 
 def record_failure(store: Store, keys: list[str], window: float) -> None:

@@ -43,6 +43,12 @@ class UsersMixin(StoreBase):
             row = conn.execute(select(U).where(U.c.id == user_id)).first()
         return _user(row) if row is not None else None
 
+    def has_active_admin(self) -> bool:
+        """True when at least one active user has the admin role (one indexed read, not the whole table)."""
+        with self.read() as conn:
+            return conn.execute(select(U.c.id).where(U.c.role == "admin", U.c.active.is_(True)).limit(1)).first() \
+                is not None
+
     def list_users(self) -> list[dict[str, Any]]:
         """Every user, by name."""
         with self.read() as conn:
