@@ -31,7 +31,8 @@ class FakeTagger:
         self.model = model
         self.workspaces = Workspaces()
 
-    def tag(self, comment: Comment, thread: Thread, earlier: list[Comment], *, remember: bool = True) -> Verdict:
+    def tag(self, comment: Comment, thread: Thread, earlier: list[Comment], *, remember: bool = True,
+            sync: bool = True) -> Verdict:
         """A verdict from word rules, with the model's version folded into the stance reasons."""
         text = comment.text
         dup = next((c for c in earlier if c.text == text and c.id != comment.id), None)

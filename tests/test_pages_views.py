@@ -102,7 +102,7 @@ def test_overlap_decides_who_labels_what(store) -> None:  # noqa: ANN001
 class FakeTagger:
     """A stand-in for a tagger with a stance model: comment n is 'against' with confidence 0.4 + n/100."""
 
-    def tag(self, comment, thread, earlier, *, remember: bool = True) -> Verdict:  # noqa: ANN001
+    def tag(self, comment, thread, earlier, *, remember: bool = True, sync: bool = True) -> Verdict:  # noqa: ANN001
         top = 0.4 + int(comment.id[-3:]) / 100
         rest = (1 - top) / 2
         return Verdict(comment.id, comment.thread_id, comment.text, OffTopic(0.1, "on topic"),
