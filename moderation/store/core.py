@@ -116,9 +116,8 @@ class StoreBase:
         """Every write of this block (on this thread) in one transaction: all committed at its end, or none.
 
         Its reads before the first write share one read transaction (ended when the first write begins); nothing
-        else is begun until the first write. Locks a write takes
-        (SQLite's write lock, PostgreSQL's row and advisory locks) are held until the block ends. Nested
-        blocks join the outer one.
+        else is begun until the first write. Locks a write takes (SQLite's write lock, PostgreSQL's row and
+        advisory locks) are held until the block ends. Nested blocks join the outer one.
         """
         if getattr(self._unit, "stack", None) is not None:
             yield

@@ -12,11 +12,6 @@ from moderation.store import Store, schema
 T = schema.login_failures
 
 
-def failures(store: Store, keys: list[str], window: float) -> dict[str, int]:
-    """Each key's failures within the current window (0 when none)."""
-    return {key: count for key, (count, _ends) in windows(store, keys, window).items()}
-
-
 def windows(store: Store, keys: list[str], window: float) -> dict[str, tuple[int, float]]:
     """Each key's failures within the current window and when that window ends (epoch seconds; 0 when none).
 
