@@ -81,7 +81,7 @@ def export_cmd(folder: Path, gold_only: bool) -> None:
 @click.option("--host", default=None, help="Address to listen on [MODERATION_HOST, 127.0.0.1].")
 @click.option("--port", type=int, default=None, help="Port [MODERATION_PORT, 8000].")
 @click.option("--workers", type=int, default=None, help="gunicorn workers [MODERATION_WORKERS, 2].")
-@click.option("--threads", type=int, default=None, help="Threads per worker [MODERATION_THREADS, 1].")
+@click.option("--threads", type=int, default=None, help="Threads per worker [MODERATION_THREADS, 2].")
 @handle_errors
 def serve_cmd(host: str | None, port: int | None, workers: int | None, threads: int | None) -> None:
     """Run the service under gunicorn; on first start import the seed thread and train its model."""

@@ -14,7 +14,7 @@ from gunicorn import util
 from gunicorn.app.base import BaseApplication
 from gunicorn.workers.gthread import ThreadWorker
 
-from moderation import settings
+from moderation import settings, turns
 
 
 class _Gunicorn(BaseApplication):
@@ -54,7 +54,8 @@ class RecyclingWorker(ThreadWorker):
         born = conn.__dict__.setdefault("moderation_born", now)
         if now - born >= self.connection_seconds:
             req.must_close = True  # gunicorn answers `Connection: close` and closes after this response
-        return super().handle_request(req, conn)
+        with turns.turn():  # one request computes at a time; a password hash gives the turn up (turns.py)
+            return super().handle_request(req, conn)
 
 
 def _child_exit(_server: Any, worker: Any) -> None:

@@ -39,8 +39,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("host", "127.0.0.1", "Address `moderation serve` listens on"),
     Setting("port", 8000, "Port `moderation serve` listens on", int),
     Setting("workers", 2, "gunicorn worker processes for `moderation serve`", int),
-    Setting("threads", 1, "Threads per gunicorn worker (gthread); one keeps the GIL out of the latency tail "
-            "(paced p99 12-15 ms with 1 against 45-58 ms with 4 on SQLite, benchmarks/serve.py)", int),
+    Setting("threads", 2, "Threads per gunicorn worker (gthread). Requests take turns in a worker: one computes "
+            "at a time, which keeps the GIL out of the latency tail (paced p99 12-15 ms against 45-58 ms with 4 "
+            "computing at once, benchmarks/serve.py); a second thread serves the worker's connections while a "
+            "sign-in waits for its password hash (moderation/turns.py)", int),
     Setting("connection_seconds", 2.0, "A keep-alive connection is closed after its first response past this age, "
             "so a client's connection pool spreads over all workers again after one starts or restarts", float),
     Setting("secret_key", "", "Flask secret key for sessions and CSRF tokens (generated and kept in "

@@ -69,10 +69,10 @@ def call(port: int, method: str, path: str, body: Any = None, key: str | None = 
 
 @contextmanager
 def gunicorn_process(module: str, name: str, port: int, env: dict[str, str], log: Path,
-                     factory: str | None = None) -> Iterator[subprocess.Popen]:
-    """`run_gunicorn` with 2 workers on ``port`` serving ``factory`` (default: ``module.name``); stopped on exit."""
+                     factory: str | None = None, workers: int = 2) -> Iterator[subprocess.Popen]:
+    """`run_gunicorn` with ``workers`` on ``port`` serving ``factory`` (default: ``module.name``); stopped on exit."""
     code = (f"from moderation.serving import run_gunicorn; from {module} import {name}; "
-            f"run_gunicorn(host='127.0.0.1', port={port}, workers=2, factory={factory or name})")
+            f"run_gunicorn(host='127.0.0.1', port={port}, workers={workers}, factory={factory or name})")
     with open(log, "wb") as fh:
         proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=fh, stderr=fh)
     try:
@@ -87,8 +87,9 @@ def gunicorn_process(module: str, name: str, port: int, env: dict[str, str], log
 
 
 @contextmanager
-def running_server(store: Store, tmp_path: Path, factory: str = "fake_app") -> Iterator[dict[str, Any]]:
-    """gunicorn with 2 workers on a free loopback port, serving tests.test_service_gunicorn.<factory>() on store."""
+def running_server(store: Store, tmp_path: Path, factory: str = "fake_app", module: str = "tests.test_service_gunicorn",
+                   workers: int = 2) -> Iterator[dict[str, Any]]:
+    """gunicorn with ``workers`` (2) on a free loopback port, serving <module>.<factory>() on store."""
     seed(store)
     register_fake_model(store, tmp_path / "models", "v1")
     key = store.create_api_key("admin", "load")[0]
@@ -96,7 +97,7 @@ def running_server(store: Store, tmp_path: Path, factory: str = "fake_app") -> I
     env = {**os.environ, "MODERATION_DATABASE_URL": store.url, "PYTHONPATH": str(ROOT),
            "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics")}
     log = tmp_path / "server.log"
-    with gunicorn_process("tests.test_service_gunicorn", factory, port, env, log) as proc:
+    with gunicorn_process(module, factory, port, env, log, workers=workers) as proc:
         deadline = time.monotonic() + 90  # a loaded machine can take a while to start two workers
         while True:
             try:

@@ -9,6 +9,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from moderation.errors import InputError
 from moderation.store import Store
+from moderation.turns import off_turn
 
 # Each role may do what the roles before it may: label < moderate queues < manage users and settings.
 ROLES = ("annotator", "moderator", "admin")
@@ -19,7 +20,7 @@ MIN_PASSWORD = 8
 @functools.cache
 def _dummy_hash() -> str:
     # Checked when the name is unknown, so an unknown name takes as long to refuse as a wrong password.
-    return generate_password_hash("not a password of anyone")
+    return off_turn(generate_password_hash, "not a password of anyone")
 
 
 def _check(name: str, role: str, password: str | None) -> None:
@@ -34,13 +35,14 @@ def _check(name: str, role: str, password: str | None) -> None:
 def create_user(store: Store, name: str, role: str, password: str) -> dict[str, Any]:
     """Add a user (ConflictError when the name is taken)."""
     _check(name, role, password)
-    return store.add_user(name, role, generate_password_hash(password))
+    return store.add_user(name, role, off_turn(generate_password_hash, password))
 
 
 def authenticate(store: Store, name: str, password: str) -> dict[str, Any] | None:
     """The active user with this name and password, else None (the same hash work whatever the name)."""
     found = store.user_credentials(name)
-    matches = check_password_hash(found[1] if found is not None else _dummy_hash(), password)
+    # Off the worker's turn: the next request is served while the hash runs (moderation/turns.py).
+    matches = off_turn(check_password_hash, found[1] if found is not None else _dummy_hash(), password)
     if found is None or not found[0]["active"] or not matches:
         return None
     return found[0]
@@ -66,7 +68,7 @@ def update_user(store: Store, name: str, *, role: str | None = None, active: boo
     """Change a user's role, active flag or password (NotFoundError for an unknown name)."""
     _check(name, role or ROLES[0], password)
     return store.change_user(name, role=role, active=active,
-                             password_hash=None if password is None else generate_password_hash(password))
+                             password_hash=None if password is None else off_turn(generate_password_hash, password))
 
 
 def may(user: dict[str, Any] | None, minimum: str) -> bool:
