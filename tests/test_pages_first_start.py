@@ -47,17 +47,21 @@ def test_landing_on_an_empty_store_says_to_create_the_first_admin(db_url: str) -
            "--role admin ." in login
 
 
-def test_the_sign_in_hint_changes_as_soon_as_the_first_admin_exists(db_url: str, monkeypatch) -> None:  # noqa: ANN001
+def test_the_sign_in_hint_changes_once_the_first_admin_exists(db_url: str, monkeypatch) -> None:  # noqa: ANN001
     from moderation.app.resources import get_store
     from moderation.pages import welcome
 
+    clock = [1000.0]
+    monkeypatch.setattr(welcome.time, "monotonic", lambda: clock[0])
     client = make_app(db_url).test_client()
     assert "No one can sign in yet" in client.get("/login").text
     store = get_store(client.application)
     accounts.create_user(store, "ann", "annotator", PASSWORD)
     assert "No one can sign in yet" in client.get("/login").text and not store.has_active_admin()
     accounts.create_user(store, "boss", "admin", PASSWORD)
-    assert "No account? An admin adds you" in client.get("/login").text  # "no" is never remembered
+    assert "No one can sign in yet" in client.get("/login").text  # "no" is kept NO_ADMIN_SECONDS
+    clock[0] += welcome.NO_ADMIN_SECONDS
+    assert "No account? An admin adds you" in client.get("/login").text  # then the store decides again
     accounts.update_user(store, "boss", active=False)
     assert not store.has_active_admin()
     monkeypatch.setattr(welcome, "ADMIN_SEEN_SECONDS", 0.0)  # once "yes" is no longer trusted, the store decides
