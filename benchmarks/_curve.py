@@ -94,13 +94,14 @@ def served_adapter(work: Path, scorer: Any, labelled: list, strengths: tuple) ->
     ds = _dataset(labelled)
     path = work / f"store-{hashlib.sha256(repr(labelled).encode()).hexdigest()[:12]}.db"
     path.unlink(missing_ok=True)
-    store = open_store(f"sqlite:///{path}")
-    store.import_dataset(ds)
-    adaptations = ThreadAdaptations(store, scorer, prior_strength=strengths[0], word_strength=strengths[1],
-                                    balanced=strengths[2])
-    start = time.perf_counter()
-    adapter = adaptations.for_thread(ds.threads[0])  # what a worker does when it sees the thread's new label key
-    FIT_SECONDS.setdefault(len(labelled), []).append(time.perf_counter() - start)
+    with open_store(f"sqlite:///{path}") as store:
+        store.import_dataset(ds)
+        adaptations = ThreadAdaptations(store, scorer, prior_strength=strengths[0], word_strength=strengths[1],
+                                        balanced=strengths[2])
+        start = time.perf_counter()
+        adapter = adaptations.for_thread(ds.threads[0])  # what a worker does when it sees the thread's new labels
+        FIT_SECONDS.setdefault(len(labelled), []).append(time.perf_counter() - start)
+    path.unlink(missing_ok=True)
     return adapter
 
 
