@@ -135,3 +135,17 @@ def test_cli_tag_bad_folder(env_db: str, tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["tag", "--data", str(tmp_path / "nope")])
     assert result.exit_code == 1
     assert result.output.strip() == f"Error: --data {tmp_path / 'nope'}: no such folder"
+
+
+def test_the_fake_taggers_of_the_tests_take_what_the_tagger_takes() -> None:
+    """The service and page tests stand a fake in for Tagger: its tag() must keep the real one's parameters."""
+    import inspect
+
+    from moderation.labelling.tagger import Tagger
+    from tests import test_app_support, test_pages_views
+
+    def shape(fn: object) -> list[tuple[str, object, object]]:
+        return [(p.name, p.kind, p.default) for p in inspect.signature(fn).parameters.values()]
+
+    for fake in (test_app_support.FakeTagger, test_pages_views.FakeTagger):
+        assert shape(fake.tag) == shape(Tagger.tag), fake.__module__
