@@ -6,6 +6,10 @@ The earlier commit is checked out into a temporary git worktree and its own serv
 (PYTHONPATH), then this tree's serve.py runs, alternating per backend so both meet the same machine. The paced
 rate is fixed for both (``--rate``, default 100/s, below what either sustains here), so the two paced rows
 compare like with like. Rows only one side measures are shown for that side alone.
+
+``--rounds N`` alternates before / after N times per backend and prints each side's median per row, with the
+lowest and highest of the N per-round ratios: one pair of short runs on a shared 2-core machine can differ by a
+third either way, and alternating lets both sides meet the same drift.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -47,6 +52,27 @@ def rows(r: dict[str, Any]) -> dict[str, tuple[float, float, float]]:
     return out
 
 
+def _median(runs: list[dict[str, tuple[float, float, float]]], name: str) -> tuple[float, float, float] | None:
+    got = [r[name] for r in runs if name in r]
+    if not got:
+        return None
+    rps, p50, p99 = (statistics.median(v[i] for v in got) for i in range(3))
+    return rps, p50, p99
+
+
+def _table(olds: list[dict[str, Any]], news: list[dict[str, Any]]) -> None:
+    print(f"{'measurement':<30}{'before req/s':>13}{'after req/s':>12}{'ratio':>7}{'min-max':>12}"
+          f"{'before p99':>12}{'after p99':>11}")
+    for name in dict.fromkeys([k for r in (*olds, *news) for k in r]):
+        a, b = _median(olds, name), _median(news, name)
+        ratio = f"{b[0] / a[0]:>7.2f}" if a and b and a[0] else f"{'':>7}"
+        each = [n[name][0] / o[name][0] for o, n in zip(olds, news, strict=True)
+                if name in o and name in n and o[name][0]]
+        spread = f"{min(each):.2f}-{max(each):.2f}" if len(each) > 1 else ""
+        print(f"{name:<30}{(f'{a[0]:.1f}' if a else '-'):>13}{(f'{b[0]:.1f}' if b else '-'):>12}{ratio}"
+              f"{spread:>12}{(f'{a[2]:.1f}' if a else '-'):>12}{(f'{b[2]:.1f}' if b else '-'):>11}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run both and print the table."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -54,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="sqlite")
     ap.add_argument("--seconds", type=float, default=10.0)
     ap.add_argument("--rate", type=float, default=100.0)
+    ap.add_argument("--rounds", type=int, default=1, help="before / after pairs per backend (medians printed)")
     ap.add_argument("--smoke", action="store_true", help="CI: serve.py --smoke on both sides (SQLite, short runs)")
     args = ap.parse_args(argv)
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
@@ -66,15 +93,13 @@ def main(argv: list[str] | None = None) -> int:
         try:
             for backend in backends:
                 print(f"\n== {backend}: load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores at start ==")
-                old = rows(_run(before, backend, args.seconds, args.rate, args.smoke))
-                new = rows(_run(ROOT, backend, args.seconds, args.rate, args.smoke))
-                print(f"{'measurement':<30}{'before req/s':>13}{'after req/s':>12}{'ratio':>7}"
-                      f"{'before p99':>12}{'after p99':>11}")
-                for name in dict.fromkeys([*old, *new]):
-                    a, b = old.get(name), new.get(name)
-                    ratio = f"{b[0] / a[0]:>7.2f}" if a and b and a[0] else f"{'':>7}"
-                    print(f"{name:<30}{(f'{a[0]:.1f}' if a else '-'):>13}{(f'{b[0]:.1f}' if b else '-'):>12}{ratio}"
-                          f"{(f'{a[2]:.1f}' if a else '-'):>12}{(f'{b[2]:.1f}' if b else '-'):>11}")
+                olds, news = [], []
+                for _ in range(max(1, args.rounds)):
+                    olds.append(rows(_run(before, backend, args.seconds, args.rate, args.smoke)))
+                    news.append(rows(_run(ROOT, backend, args.seconds, args.rate, args.smoke)))
+                if len(olds) > 1:
+                    print(f"medians of {len(olds)} alternated rounds; min-max: the per-round ratios")
+                _table(olds, news)
                 print(f"load {os.getloadavg()[0]:.1f} at end; before = {args.before}, after = this tree")
         finally:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(before)],
