@@ -57,7 +57,8 @@ class Tagger:
         self.model = model
         self._relevance = relevance
         self._own_relevance = relevance is None  # the store's own: fitted here, synced before every comment
-        self.workspaces = Workspaces(lambda thread: self.relevance.topic(thread))
+        self.workspaces = Workspaces(lambda thread: self.relevance.topic(thread),
+                                     feed=(lambda: self.relevance) if self._own_relevance else None)
 
     @property
     def version(self) -> str | None:
