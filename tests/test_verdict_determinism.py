@@ -150,8 +150,11 @@ def test_a_batch_reads_the_stores_threads_once_and_again_after_an_item_brings_a_
             engine, store = get_engine(), get_store()
             policy = make_policy(app.config["MODERATION"], engine.manifest)
             calls: list[int] = []
-            real = store.threads_after
+            real, real_news = store.threads_after, store.thread_news
             store.threads_after = lambda seq, limit=1000: calls.append(seq) or real(seq, limit)  # type: ignore
+            # The threads read with a thread's new comments (one statement) count as a read of the threads too.
+            store.thread_news = lambda tid, after, seq, limit=1000: (  # type: ignore
+                calls.append(seq) or real_news(tid, after, seq, limit))
             probe = "The yen fell again today and the Bank of Japan did nothing about it."
             plain = [parse_item({"text": probe, "thread_id": "kishida-nato"}, 20_000) for _ in range(5)]
             alone = score_items(store, engine, policy, plain[:1], Options(store=False), adapt=adapter(engine))

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from functools import lru_cache
 
 from moderation.verdict import Quote
@@ -40,6 +41,15 @@ def tokens(text: str) -> list[Token]:
 def token_tuple(text: str) -> tuple[Token, ...]:
     """`tokens` as a tuple, memoised: one text is tokenised by the quote index, the own-text check and the dup key."""
     return tuple((_fold(m.group()), m.start(), m.end()) for m in _TOKEN.finditer(text))
+
+
+_NO_SOURCE: frozenset[int] = frozenset()
+
+
+def _ngrams(toks: Sequence[Token]) -> Iterator[tuple[str, ...]]:
+    """The folded words' NGRAM-grams, in order (the keys of QuoteIndex._grams)."""
+    words = [t for t, _, _ in toks]
+    return zip(*(words[k:] for k in range(NGRAM)), strict=False)
 
 
 def _fold(token: str) -> str:
@@ -92,28 +102,28 @@ class QuoteIndex:
 
     def sources_of(self, text: str) -> list[str]:
         """Every indexed source that holds one of the text's 4-grams, in index order."""
-        words = [t for t, _, _ in token_tuple(text)]
-        found = {s for i in range(len(words) - NGRAM + 1) for s in self._grams.get(tuple(words[i:i + NGRAM]), ())}
+        get = self._grams.get
+        found = {s for gram in _ngrams(token_tuple(text)) for s in get(gram, ())}
         return [self.sources[s] for s in sorted(found)]
 
     def spans(self, text: str) -> list[Quote]:
         """Every span of the text that reproduces an indexed source, even when they leave no own text."""
         toks = token_tuple(text)
-        words = [t for t, _, _ in toks]
-        grams = []
-        for i in range(len(words) - NGRAM + 1):
-            grams.append(set(self._grams.get(tuple(words[i:i + NGRAM]), ())))
+        get = self._grams.get
+        # The sources of each 4-gram (one shared empty set for the 4-grams no source holds: never changed).
+        grams = [set(hits) if (hits := get(gram)) else _NO_SOURCE for gram in _ngrams(toks)]
         quotes = []
         for lo, hi in _lines(text, toks):
             quotes += self._spans(text, toks, grams, lo, hi)
         return _with_headers(text, quotes)
 
-    def _recurring(self, grams: list[set[int]], lo: int, hi: int) -> bool:
+    def _recurring(self, grams: Sequence[AbstractSet[int]], lo: int, hi: int) -> bool:
         """Every 4-gram of tokens [lo, hi) was written by RECURRING comments of their own: a byline, a sign-off."""
         article = self.sources.index(ARTICLE) if ARTICLE in self.sources else -1
         return all(len(grams[i] - {article}) >= RECURRING for i in range(lo, hi - NGRAM + 1))
 
-    def _spans(self, text: str, toks: Sequence[Token], grams: list[set[int]], lo: int, hi: int) -> list[Quote]:
+    def _spans(self, text: str, toks: Sequence[Token], grams: Sequence[AbstractSet[int]], lo: int, hi: int
+               ) -> list[Quote]:
         covered = [False] * (hi - lo)
         for i in range(lo, hi - NGRAM + 1):
             if grams[i]:

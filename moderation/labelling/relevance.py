@@ -30,6 +30,7 @@ from moderation.verdict import RELEVANCE
 
 QUOTE_CAP = 0.2  # a quote-reply answers the thread: its off-topic probability is scaled into [0, QUOTE_CAP)
 MAX_FIT_DOCS = 50_000
+SYNC_PAGE = 1000  # threads read per statement when syncing (store.threads_after's limit)
 CHAR_FIT_DOCS = 5_000  # character n-gram document frequencies come from a sample of this many documents
 
 
@@ -107,8 +108,24 @@ class Relevance:
                 for seq, thread in fresh:
                     self.atlas.add(thread)
                     self._synced = seq
-                if len(fresh) < 1000:
+                if len(fresh) < SYNC_PAGE:
                     return
+
+    @property
+    def synced(self) -> int:
+        """The store's thread seq the atlas holds threads up to."""
+        return self._synced
+
+    def absorb(self, store: Any, fresh: Sequence[tuple[int, Thread]]) -> None:
+        """:meth:`sync` with the first page of threads read by the caller (``store.threads_after(self.synced)``,
+        read with other rows in one statement); threads another request added meanwhile are not added twice."""
+        with self._sync_lock:
+            for seq, thread in fresh:
+                if seq > self._synced:
+                    self.atlas.add(thread)
+                    self._synced = seq
+        if len(fresh) >= SYNC_PAGE:
+            self.sync(store)
 
     def topic(self, thread: Thread, context: Sequence[tuple[str, str]] = ()) -> ThreadTopic:
         """A new ThreadTopic of a thread with the (id, own text) comments of ``context`` added, in order."""

@@ -57,7 +57,8 @@ class Tagger:
         self.model = model
         self._relevance = relevance
         self._own_relevance = relevance is None  # the store's own: fitted here, synced before every comment
-        self.workspaces = Workspaces(lambda thread: self.relevance.topic(thread))
+        self.workspaces = Workspaces(lambda thread: self.relevance.topic(thread),
+                                     feed=(lambda: self.relevance) if self._own_relevance else None)
 
     @property
     def version(self) -> str | None:
@@ -91,27 +92,16 @@ class Tagger:
         return _Local(quotes, own, reading, _source_entry(reading, state), entry, bands, local, previous, rel)
 
     def _indexed(self, comment: Comment, part: _Local, remember: bool) -> list[dict[str, Any]]:
-        """The store's index entries stored before this comment's own (all of them when it has none)."""
+        """The store's index entries stored before this comment's own (all of them when it has none), and those of
+        its edited keys (one statement for both)."""
+        also = _edited_hashes(part)
         if remember:
-            found, own = self.store.dup_find_and_add(part.entry, part.bands), None
+            (found, extra), own = self.store.dup_find_and_add_also(part.entry, part.bands, also), None
         else:
-            every = self.store.dup_candidates(part.entry["text_hash"], part.bands)
+            every, extra = self.store.dup_candidates_also(part.entry["text_hash"], part.bands, also)
             own = next((c["id"] for c in every if c["comment_id"] == comment.id), None)
             found = [c for c in every if c["comment_id"] != comment.id and (own is None or c["id"] < own)]
-        return found + self._edited(comment, part, found, own)
-
-    def _edited(self, comment: Comment, part: _Local, found: list[dict[str, Any]], own: int | None
-                ) -> list[dict[str, Any]]:
-        """Entries whose whole text is the own text less its first or last paragraph (a line added before or after;
-        across threads the bands of a short text with a line added may miss its source, its exact hash does not)."""
-        if part.reading.copy is not None:
-            return []
-        have = {c["id"] for c in found}
-        out = []
-        for key in copies.edited_keys(part.own):
-            out += [c for c in self.store.dup_candidates(duplicates.text_hash(key), [])
-                    if c["id"] not in have and c["comment_id"] != comment.id and (own is None or c["id"] < own)]
-        return out
+        return found + _edited(comment, found, own, extra)
 
     def _verdict(self, comment: Comment, thread: Thread, part: _Local, remember: bool) -> Verdict:
         found = self._indexed(comment, part, remember)
@@ -159,6 +149,22 @@ class Tagger:
         self._sync()
         return self.workspaces.walk(thread, comments,
                                     lambda c, state: self._verdict(c, thread, self._local(c, state), False))
+
+
+def _edited_hashes(part: _Local) -> list[int]:
+    """The exact hashes of the own text less its first or last paragraph (a line added before or after; across
+    threads the bands of a short text with a line added may miss its source, its exact hash does not)."""
+    if part.reading.copy is not None:
+        return []
+    return [duplicates.text_hash(key) for key in copies.edited_keys(part.own)]
+
+
+def _edited(comment: Comment, found: list[dict[str, Any]], own: int | None, extra: list[list[dict[str, Any]]]
+            ) -> list[dict[str, Any]]:
+    """The entries of the edited keys (``extra``, one list per key) not found already, stored before this one."""
+    have = {c["id"] for c in found}
+    return [c for entries in extra for c in entries
+            if c["id"] not in have and c["comment_id"] != comment.id and (own is None or c["id"] < own)]
 
 
 def _source_entry(reading: copies.Reading, state: ThreadState) -> dict[str, Any] | None:

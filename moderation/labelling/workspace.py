@@ -4,6 +4,9 @@ A workspace holds one thread as the tagger needs it: the stored thread, its stor
 order (fed by ``store.thread_comments_after``: one query for the rows added since the last call) and a
 ThreadState (quote index, duplicate keys and shingles, relevance topic) grown as comments arrive.
 
+With a thread feed (the tagger's relevance, whose atlas holds the store's threads), the read of a thread's new
+comments can also bring the store's new threads to the feed, in the same statement (``stored(..., sync=True)``).
+
 A comment is judged only against what came before it. For the list ``earlier`` the tagger is given, ``state``
 yields a ThreadState holding exactly those comments: the shared one, grown to them, when they extend it (the
 usual case: a new comment after every stored one); else one built for them alone (a stored comment re-scored
@@ -16,7 +19,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from moderation.dataset import Comment, Thread
 from moderation.labelling.thread_state import ThreadState
@@ -25,6 +28,17 @@ from moderation.labelling.topic import ThreadTopic
 MAX_THREADS = 1000
 T = TypeVar("T")
 TopicFactory = Callable[[Thread], ThreadTopic | None]
+
+
+class ThreadFeed(Protocol):
+    """What takes the store's new threads (moderation.labelling.relevance.Relevance)."""
+
+    @property
+    def synced(self) -> int:
+        """The store's thread seq it holds threads up to."""
+
+    def absorb(self, store: Any, fresh: Sequence[tuple[int, Thread]]) -> None:
+        """Take the threads stored after ``synced`` (the first page of them, read by the caller)."""
 
 
 def _same(a: Thread, b: Thread) -> bool:
@@ -46,8 +60,10 @@ class Workspace:
 class Workspaces:
     """A bounded LRU of per-thread workspaces; ``topic(thread)`` starts a thread's relevance topic."""
 
-    def __init__(self, topic: TopicFactory | None = None, size: int = MAX_THREADS) -> None:
+    def __init__(self, topic: TopicFactory | None = None, size: int = MAX_THREADS,
+                 feed: Callable[[], ThreadFeed | None] | None = None) -> None:
         self.topic: TopicFactory = topic or (lambda _thread: None)
+        self.feed = feed  # the thread feed, when the store's threads are to be synced with the comments
         self.size = size
         self._lock = threading.Lock()
         self._lru: OrderedDict[str, Workspace] = OrderedDict()
@@ -70,10 +86,17 @@ class Workspaces:
             ws.thread = store.get_thread(thread_id)
         return ws.thread
 
-    def stored(self, store: Any, thread_id: str) -> list[Comment]:
-        """The thread's stored comments in the store's order (one query for the rows added since the last call)."""
+    def stored(self, store: Any, thread_id: str, *, sync: bool = False) -> list[Comment]:
+        """The thread's stored comments in the store's order (one query for the rows added since the last call).
+
+        ``sync``: the same statement brings the store's new threads to the feed (see :meth:`syncs`)."""
         ws = self._get(thread_id)
-        fresh = store.thread_comments_after(thread_id, ws.last_seq)
+        feed = self.feed() if sync and self.feed is not None else None
+        if feed is not None:
+            fresh, threads = store.thread_news(thread_id, ws.last_seq, feed.synced)
+            feed.absorb(store, threads)
+        else:
+            fresh = store.thread_comments_after(thread_id, ws.last_seq)
         if fresh:
             with ws.lock:
                 new = [c for seq, c in fresh if seq > ws.last_seq]
@@ -81,6 +104,11 @@ class Workspaces:
                     ws.comments = ws.comments + new
                     ws.last_seq = fresh[-1][0]
         return ws.comments
+
+    @property
+    def syncs(self) -> bool:
+        """Whether ``stored(..., sync=True)`` syncs the store's threads (then the tagger need not, for that item)."""
+        return self.feed is not None
 
     def fresh(self, thread: Thread, earlier: Sequence[Comment]) -> ThreadState:
         """A new state holding exactly ``earlier``."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
@@ -49,17 +50,16 @@ class LocalWords:
         self.vocabulary_ = {t: i for i, t in enumerate(sorted(df))}
         n = len(texts)
         self.idf_ = np.array([math.log((1 + n) / (1 + df[t])) + 1.0 for t in sorted(df)])
+        self._idf_list = self.idf_.tolist()  # for row(): the same products, without a numpy scalar per term
         return self
 
     def row(self, text: str) -> tuple[list[int], np.ndarray]:
         """One text's (sorted columns, L2-normalised weights); no columns when it shares no term."""
-        counts: dict[int, int] = {}
-        for term in local_terms(text):
-            j = self.vocabulary_.get(term)
-            if j is not None:
-                counts[j] = counts.get(j, 0) + 1
+        counts = Counter(map(self.vocabulary_.get, local_terms(text)))
+        counts.pop(None, None)
         js = sorted(counts)
-        w = np.array([(1.0 + math.log(counts[j])) * self.idf_[j] for j in js])
+        idf = self._idf_list
+        w = np.array([(1.0 + math.log(counts[j])) * idf[j] for j in js])
         norm = math.sqrt(float(w @ w)) if js else 0.0
         return (js, w / norm) if norm else ([], np.zeros(0))
 

@@ -86,23 +86,26 @@ class ThreadContext:
             return item.thread
         return self.workspaces.thread(self.store, item.comment.thread_id)
 
-    def comments(self, thread_id: str) -> list[Comment]:
-        """The thread's stored comments, in the store's order."""
-        if thread_id not in self._comments:
-            self._comments[thread_id] = self.workspaces.stored(self.store, thread_id)
-        return self._comments[thread_id]
+    def comments(self, thread_id: str, *, sync: bool = False) -> tuple[list[Comment], bool]:
+        """The thread's stored comments, in the store's order, and whether the store's threads were synced with
+        them (``sync``: in the same statement, when the workspaces can; only when they are read)."""
+        if thread_id in self._comments:
+            return self._comments[thread_id], False
+        self._comments[thread_id] = self.workspaces.stored(self.store, thread_id, sync=sync)
+        return self._comments[thread_id], sync and self.workspaces.syncs
 
-    def earlier(self, item: ScoreItem) -> tuple[list[Comment], bool]:
-        """The stored comments before this one (all of them for a new comment), and whether it is stored."""
-        comments = self.comments(item.comment.thread_id)
+    def earlier(self, item: ScoreItem, *, sync: bool = False) -> tuple[list[Comment], bool, bool]:
+        """The stored comments before this one (all of them for a new comment), whether it is stored, and whether
+        the store's threads were synced with them (see :meth:`comments`)."""
+        comments, synced = self.comments(item.comment.thread_id, sync=sync)
         for i, c in enumerate(comments):
             if c.id == item.comment.id:
-                return comments[:i], True
-        return comments, False
+                return comments[:i], True, synced
+        return comments, False, synced
 
     def remember(self, comment: Comment) -> None:
         """A comment just stored counts as earlier for the next ones in this request."""
-        self._comments[comment.thread_id] = [*self.comments(comment.thread_id), comment]
+        self._comments[comment.thread_id] = [*self.comments(comment.thread_id)[0], comment]
 
 
 Adapt = Callable[[Thread, Verdict], Verdict]  # the per-thread stance adaptation (moderation.app.adaptation)
@@ -113,16 +116,18 @@ def score_items(store: Store, engine: Engine, policy: Policy, items: list[ScoreI
     """Tag, (adapt,) route and (when options.store) store each item; enqueue puts it in its review queue."""
     context = ThreadContext(store, engine)
     results = []
-    sync = True  # the store's threads are read before the first item, and again after an item stored a thread
+    # The store's threads are read before the first item, and again after an item stored a thread (with the item's
+    # thread's new comments, in one statement, when those are read for it).
+    sync = True
     for item in items:
         # One transaction per item (Store.atomic): the duplicate index entry the tagger adds is committed with the
         # comment, or not at all when anything after the lookup fails; its locks make two copies arriving at
         # once find each other.
         with store.atomic():
             thread = context.thread(item)
-            earlier, is_stored = context.earlier(item)
+            earlier, is_stored, synced = context.earlier(item, sync=sync)
             keep = (options.store or enqueue) and not is_stored
-            verdict = engine.tagger.tag(item.comment, thread, earlier, remember=keep, sync=sync)
+            verdict = engine.tagger.tag(item.comment, thread, earlier, remember=keep, sync=sync and not synced)
             sync = False
             if adapt is not None:
                 verdict = adapt(thread, verdict)

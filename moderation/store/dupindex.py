@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, text, union
+from sqlalchemy import bindparam, func, insert, literal_column, select, text, union, union_all
 from sqlalchemy.engine import Connection
 
 from moderation.store import schema
@@ -34,6 +34,34 @@ def _candidates_query() -> Any:
 
 # Built once: SQLAlchemy then reuses its compiled form instead of rebuilding the statement per lookup.
 _CANDIDATES = _candidates_query()
+_ALSO_MAX = 4  # extra exact hashes one lookup may carry (the tagger asks for two at most)
+
+
+def _lookup_query(n_also: int) -> Any:
+    """One statement: the candidates (as _CANDIDATES) and, for each of ``n_also`` more exact hashes, the entries
+    ``dup_candidates(hash, [])`` gives (each subquery limited as a lookup of its own), flagged per part."""
+    e, b = schema.dup_entries, schema.dup_bands
+    by_bands = (select(b.c.entry_id.label("id")).where(b.c.band_hash.in_(bindparam("bands", expanding=True)))
+                .group_by(b.c.entry_id).order_by(func.count().desc(), b.c.entry_id)
+                .limit(MAX_CANDIDATES).subquery())
+
+    def by_hash(name: str) -> Any:
+        return (select(e.c.id).where(e.c.text_hash == bindparam(name)).order_by(e.c.id)
+                .limit(MAX_CANDIDATES).subquery())
+
+    def part(ids: Any, k: int) -> Any:  # k = 0: the candidates; k >= 1: the k-th extra hash
+        return select(ids.c.id, *(literal_column(str(int(k == j))).label(f"p{j}") for j in range(n_also + 1)))
+
+    parts = [part(by_bands, 0), part(by_hash("text_hash"), 0),
+             *(part(by_hash(f"also{j}"), j) for j in range(1, n_also + 1))]
+    u = union_all(*parts).subquery()
+    flags = (select(u.c.id, *(func.max(u.c[f"p{j}"]).label(f"p{j}") for j in range(n_also + 1)))
+             .group_by(u.c.id).subquery())
+    return (select(*(e.c[name] for name in _ENTRY_COLUMNS), *(flags.c[f"p{j}"] for j in range(n_also + 1)))
+            .join_from(e, flags, e.c.id == flags.c.id).order_by(e.c.id))
+
+
+_LOOKUPS = {n: _lookup_query(n) for n in range(1, _ALSO_MAX + 1)}
 
 
 _PG_BANDS_FROM_ARRAYS = text("INSERT INTO dup_bands (band_hash, entry_id) "
@@ -52,11 +80,37 @@ class DupIndexMixin(StoreBase):
         rows = conn.execute(_CANDIDATES, {"text_hash": text_hash, "bands": sorted(set(bands))})
         return [_entry_dict(r) for r in rows if r.comment_id != exclude]
 
+    def _dup_lookup(self, conn: Connection, text_hash: int, bands: Sequence[int], also: Sequence[int],
+                    exclude: str | None = None) -> tuple[list[dict[str, Any]], list[list[dict[str, Any]]]]:
+        """_dup_candidates, and for each hash of ``also`` what _dup_candidates(hash, []) gives, in one statement."""
+        if not also:
+            return self._dup_candidates(conn, text_hash, bands, exclude), []
+        if len(also) > _ALSO_MAX:
+            return (self._dup_candidates(conn, text_hash, bands, exclude),
+                    [self._dup_candidates(conn, h, []) for h in also])
+        params = {"text_hash": text_hash, "bands": sorted(set(bands)),
+                  **{f"also{j}": h for j, h in enumerate(also, start=1)}}
+        main: list[dict[str, Any]] = []
+        extra: list[list[dict[str, Any]]] = [[] for _ in also]
+        for r in conn.execute(_LOOKUPS[len(also)], params):
+            if r.p0 and r.comment_id != exclude:
+                main.append(_entry_dict(r))
+            for j, found in enumerate(extra, start=1):
+                if r[len(_ENTRY_COLUMNS) + j]:
+                    found.append(_entry_dict(r))
+        return main, extra
+
     def dup_candidates(self, text_hash: int, bands: Sequence[int],
                        exclude: str | None = None) -> list[dict[str, Any]]:
         """Entries with this exact-text hash or sharing an LSH band, oldest first (read only)."""
         with self.read() as conn:
             return self._dup_candidates(conn, text_hash, bands, exclude)
+
+    def dup_candidates_also(self, text_hash: int, bands: Sequence[int], also: Sequence[int]
+                            ) -> tuple[list[dict[str, Any]], list[list[dict[str, Any]]]]:
+        """dup_candidates(text_hash, bands), and dup_candidates(h, []) for each h of ``also``: one round trip."""
+        with self.read() as conn:
+            return self._dup_lookup(conn, text_hash, bands, also)
 
     def _lock_keys(self, conn: Connection, keys: Sequence[int]) -> None:
         # Two writers of near-duplicates share a band: they take the same lock and run one after the other,
@@ -70,18 +124,29 @@ class DupIndexMixin(StoreBase):
 
     def dup_find_and_add(self, entry: dict[str, Any], bands: Sequence[int]) -> list[dict[str, Any]]:
         """Atomically: the candidates stored before this entry, then the entry added (idempotent by comment id)."""
+        return self.dup_find_and_add_also(entry, bands, ())[0]
+
+    def dup_find_and_add_also(self, entry: dict[str, Any], bands: Sequence[int], also: Sequence[int]
+                              ) -> tuple[list[dict[str, Any]], list[list[dict[str, Any]]]]:
+        """dup_find_and_add, and in the same statement dup_candidates(h, []) for each h of ``also`` (read before
+        the entry is added: the entry itself is among them only when it was indexed already)."""
         e = schema.dup_entries
         with self.write() as conn:
             self._lock_keys(conn, [entry["text_hash"], *bands])
             existing = conn.execute(select(e.c.id).where(e.c.comment_id == entry["comment_id"])).scalar()
-            candidates = self._dup_candidates(conn, entry["text_hash"], bands, exclude=entry["comment_id"])
+            if also:
+                candidates, extra = self._dup_lookup(conn, entry["text_hash"], bands, also,
+                                                     exclude=entry["comment_id"])
+            else:
+                candidates, extra = self._dup_candidates(conn, entry["text_hash"], bands,
+                                                         exclude=entry["comment_id"]), []
             if existing is not None:
-                return [c for c in candidates if c["id"] < existing]
+                return [c for c in candidates if c["id"] < existing], extra
             new_id = conn.execute(insert(e).values(**_entry_row(entry))).inserted_primary_key[0]
             if bands:
                 conn.execute(insert(schema.dup_bands),
                              [{"band_hash": h, "entry_id": new_id} for h in sorted(set(bands))])
-            return candidates
+            return candidates, extra
 
     def dup_add_many(self, items: Sequence[tuple[dict[str, Any], Sequence[int]]]) -> int:
         """Bulk-add entries without looking anything up (building an index); returns how many were added."""

@@ -9,9 +9,11 @@ every worker serving that version reads the same cutoff and fits on the same doc
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, func, select
+from typing import Any
 
-from moderation.dataset import Thread
+from sqlalchemy import bindparam, func, literal_column, null, select, union_all
+
+from moderation.dataset import Comment, Thread
 from moderation.errors import ConflictError
 from moderation.store import schema
 from moderation.store.core import StoreBase
@@ -21,6 +23,21 @@ _T = schema.threads
 # Built once: SQLAlchemy reuses its compiled form (the query runs before every comment is judged).
 _THREADS_AFTER = (select(_T.c.seq, _T.c.id, _T.c.title, _T.c.target, _T.c.body).where(_T.c.seq > bindparam("seq"))
                   .order_by(_T.c.seq).limit(bindparam("limit")))
+
+
+def _news_query() -> Any:
+    """One statement: a thread's comments after a row (kind 0) and the store's threads after another (kind 1)."""
+    c = schema.comments
+    comments = select(literal_column("0").label("kind"), c.c.seq, c.c.id, c.c.thread_id.label("a"),
+                      c.c.text.label("b"), c.c.author.label("c"), c.c.parent_id.label("d")).where(
+        c.c.thread_id == bindparam("thread_id"), c.c.seq > bindparam("after_seq"))
+    t = _THREADS_AFTER.subquery()
+    threads = select(literal_column("1"), t.c.seq, t.c.id, t.c.title, t.c.target, t.c.body, null())
+    news = union_all(comments, threads).subquery()
+    return select(news).order_by(news.c.kind, news.c.seq)
+
+
+_NEWS = _news_query()
 
 
 def _thread(r: object) -> Thread:
@@ -61,3 +78,18 @@ class RelevanceDocsMixin(StoreBase):
         with self.read() as conn:  # asked before every comment is judged: usually answers nothing
             rows = conn.execute(_THREADS_AFTER, {"seq": seq, "limit": limit})
             return [(r.seq, _thread(r)) for r in rows]
+
+    def thread_news(self, thread_id: str, after_seq: int, threads_after: int, limit: int = 1000
+                    ) -> tuple[list[tuple[int, Comment]], list[tuple[int, Thread]]]:
+        """``thread_comments_after(thread_id, after_seq)`` and ``threads_after(threads_after, limit)`` in one
+        statement (one round trip, one snapshot)."""
+        comments: list[tuple[int, Comment]] = []
+        threads: list[tuple[int, Thread]] = []
+        with self.read() as conn:
+            for r in conn.execute(_NEWS, {"thread_id": thread_id, "after_seq": after_seq, "seq": threads_after,
+                                          "limit": limit}):
+                if r.kind == 0:
+                    comments.append((r.seq, Comment(id=r.id, thread_id=r.a, text=r.b, author=r.c, parent_id=r.d)))
+                else:
+                    threads.append((r.seq, Thread(id=r.id, title=r.a or "", body=r.c or "", target=r.b or "")))
+        return comments, threads
