@@ -134,12 +134,7 @@ class DupIndexMixin(StoreBase):
         with self.write() as conn:
             self._lock_keys(conn, [entry["text_hash"], *bands])
             existing = conn.execute(select(e.c.id).where(e.c.comment_id == entry["comment_id"])).scalar()
-            if also:
-                candidates, extra = self._dup_lookup(conn, entry["text_hash"], bands, also,
-                                                     exclude=entry["comment_id"])
-            else:
-                candidates, extra = self._dup_candidates(conn, entry["text_hash"], bands,
-                                                         exclude=entry["comment_id"]), []
+            candidates, extra = self._dup_lookup(conn, entry["text_hash"], bands, also, exclude=entry["comment_id"])
             if existing is not None:
                 return [c for c in candidates if c["id"] < existing], extra
             new_id = conn.execute(insert(e).values(**_entry_row(entry))).inserted_primary_key[0]
