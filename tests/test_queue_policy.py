@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from moderation.app import create_app
 from moderation.cli import main
 from moderation.dataset import load_dataset
+from moderation.labelling.offtopic import site_model
 from moderation.model.artifact import load_model
 from moderation.queue import RULES, make_policy, route
 from moderation.queue.policy import DEFAULT_OFF_TOPIC
@@ -71,7 +72,7 @@ def test_a_trained_off_topic_model_changes_the_probability_and_the_queue(store: 
                                                                         tmp_path: Path) -> None:
     result = train([str(_dataset(tmp_path / "data"))], tmp_path / "model")
     scorer = load_model(tmp_path / "model")
-    assert scorer.off_topic is not None
+    assert site_model(scorer) is not None and result["manifest"]["off_topic_model"] is True
     store.import_dataset(load_dataset(SEED))
     key = store.create_api_key("scorer")[0]
     texts = ["Absolutely, I agree with you completely.", "Yes.", "So true, well said!", "Thanks for posting this."]

@@ -80,10 +80,19 @@ def evaluate(model_dir: str | Path, data_dir: str | Path) -> dict[str, Any]:
         probs = scorer.predict_proba(records)
         pred = [scorer.classes[k] for k in probs.argmax(axis=1)]
         result["stance"] = stance_metrics([ex.stance[i] for i in rows], pred, probs, scorer.classes)
-    off_rows = [i for i, o in enumerate(ex.off_topic) if o is not None]
-    if off_rows and scorer.off_topic is not None:
-        proba = scorer.off_topic_proba([ex.records[i] for i in off_rows])
-        assert proba is not None
-        result["off_topic"] = off_topic_metrics([bool(ex.off_topic[i]) for i in off_rows],
-                                                [bool(v >= 0.5) for v in proba], proba)
+    if any(o is not None for o in ex.off_topic):
+        result["off_topic"] = _off_topic(scorer, ex)
     return result
+
+
+def _off_topic(scorer: Any, ex: Any) -> dict[str, Any]:
+    """The off-topic metrics of the model the tagger serves with this scorer (the site's, else the default),
+    each comment judged against its thread as the tagger judges it."""
+    from moderation.labelling.offtopic import default_model, site_model
+    from training.offtopic_model import dataset_rows
+
+    model = site_model(scorer) or default_model()
+    X, y, _, _ = dataset_rows(ex.datasets, ex.own_texts)
+    proba = np.asarray([model.probability(x) for x in X])
+    return {**off_topic_metrics([bool(v) for v in y], [bool(p >= 0.5) for p in proba], proba),
+            "model": model.name}

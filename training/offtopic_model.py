@@ -84,23 +84,25 @@ def standardise(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return mean, np.where(scale > 0, scale, 1.0)
 
 
-def dataset_rows(datasets: Sequence[Dataset]) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+def dataset_rows(datasets: Sequence[Dataset], own_texts: Sequence[dict[str, str]] | None = None
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
     """Features, off-topic labels, thread groups and ids of every comment with an off-topic label.
 
     Each comment is judged as the tagger judges it: its own text after the own texts of the thread's comments
-    before it, with idf and the other threads from the datasets it came with.
+    before it, with idf and the other threads from the datasets it came with. ``own_texts`` (one map of comment
+    id to own text per dataset, as :func:`training.data.examples_from` keeps them) saves computing them again.
     """
     from moderation.labelling.owntext import thread_own_texts
 
     X, y, groups, ids = [], [], [], []
-    for ds in datasets:
+    for k, ds in enumerate(datasets):
         rel = Relevance.fit([f"{t.title}\n{t.target}\n{t.body}" for t in ds.threads] + [c.text for c in ds.comments],
                             threads=ds.threads)
         by_thread: dict[str, list] = {t.id: [] for t in ds.threads}
         for c in ds.comments:
             by_thread[c.thread_id].append(c)
         for t in ds.threads:
-            own = thread_own_texts(t, by_thread[t.id])
+            own = own_texts[k] if own_texts is not None else thread_own_texts(t, by_thread[t.id])
             topic = rel.topic(t)
             for c in by_thread[t.id]:
                 text = own.get(c.id) or c.text.strip()
@@ -113,10 +115,12 @@ def dataset_rows(datasets: Sequence[Dataset]) -> tuple[np.ndarray, np.ndarray, n
     return np.asarray(X).reshape(-1, len(FEATURES)), np.asarray(y), np.asarray(groups), ids
 
 
-def fit_site_model(datasets: Sequence[Dataset], name: str) -> dict[str, Any]:
-    """A site's model refining the default on its off-topic labels, its CV figures and its 90%-precision threshold."""
+def fit_site_model(datasets: Sequence[Dataset], name: str, own_texts: Sequence[dict[str, str]] | None = None
+                   ) -> dict[str, Any]:
+    """A site's model refining the default on its off-topic labels, its CV figures, its 90%-precision threshold,
+    and the labels with their out-of-fold probabilities (``y``, ``oof``)."""
     base = default_model()
-    X, y, groups, _ = dataset_rows(datasets)
+    X, y, groups, _ = dataset_rows(datasets, own_texts)
     mean, scale = np.asarray(base.mean), np.asarray(base.scale)
     Z = (X - mean) / scale
     offset = Z @ np.asarray(base.coef) + base.intercept
@@ -131,15 +135,19 @@ def fit_site_model(datasets: Sequence[Dataset], name: str) -> dict[str, Any]:
                "default_roc_auc": default_auc, "threshold": threshold, "threshold_precision": precision}
     model = LinearModel(name, FEATURES, base.mean, base.scale, tuple(float(v) for v in np.asarray(base.coef) + coef),
                         float(base.intercept + b), {"refines": base.name, "cv": figures})
-    return {"model": model.to_dict(), "cv": figures, "threshold": threshold, "precision": precision}
+    return {"model": model.to_dict(), "cv": figures, "threshold": threshold, "precision": precision, "y": y,
+            "oof": cv["oof"]}
 
 
-def site_off_topic(data: Sequence[Any], store: Any, version: str) -> dict[str, Any]:
-    """The manifest entries of a site's off-topic model: the model, its CV figures and the queue threshold."""
-    from moderation.dataset import load_dataset
+def site_off_topic(datasets: Sequence[Dataset], own_texts: Sequence[dict[str, str]] | None, version: str
+                   ) -> dict[str, Any]:
+    """A site's off-topic model: its manifest entries (the model and the queue threshold), its CV figures and
+    its out-of-fold metrics."""
+    from training.evaluate import off_topic_metrics
 
-    datasets = [load_dataset(d) for d in data] + ([store.export_dataset()] if store is not None else [])
-    fitted = fit_site_model(datasets, f"site model {version}")
+    fitted = fit_site_model(datasets, f"site model {version}", own_texts)
     thresholds = {"off_topic": fitted["threshold"],
                   "off_topic_precision": PRECISION if fitted["precision"] >= PRECISION else fitted["precision"]}
-    return {"off_topic_relevance": fitted["model"], "thresholds": thresholds}
+    y, p = [bool(v) for v in fitted["y"]], fitted["oof"]
+    return {"manifest": {"off_topic_relevance": fitted["model"], "thresholds": thresholds}, "cv": fitted["cv"],
+            "metrics": off_topic_metrics(y, [bool(v >= 0.5) for v in p], p)}

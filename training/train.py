@@ -27,7 +27,7 @@ from moderation.model.linear import build_pipeline
 from training.cv import C_GRID, CLASS_WEIGHTS, cross_validate, majority_score, setting_name
 from training.data import Examples, check_labels, data_hash, examples_from, near_duplicate_groups, record_key
 from training.evaluate import f_avg, stance_metrics
-from training.off_topic import fit_off_topic, skip_reason
+from training.off_topic import skip_reason
 from training.offtopic_model import site_off_topic
 from training.report import write_report
 
@@ -167,16 +167,9 @@ def _train(data: Sequence[str | Path], out: str | Path, *, seed: int, store: Any
                     f"{st['report']['majority']['f_avg']:.2f} for always '{st['report']['majority']['label']}'"
                     f" ({st['report']['chosen_by'].replace('_', ' ')}); --promote will refuse it")
     off_skip = skip_reason(ex)
-    ot = None
-    if off_skip is None:
-        ot = fit_off_topic(ex, features=features, seed=seed, n_splits=n_splits, phases=phases)
-        metrics["off_topic"] = ot["metrics"]
-    else:
-        phases.note(f"off-topic model: skipped, {off_skip}")
     dhash = data_hash(ex)
     params = {"features": features, "seed": seed, "grid": list(grid), "n_splits": n_splits,
-              "stance_C": cv["best"][0], "stance_class_weight": cv["best"][1],
-              "off_topic_C": ot["C"] if ot else None}
+              "stance_C": cv["best"][0], "stance_class_weight": cv["best"][1]}
     phash = hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode()).hexdigest()
     ids = [ex.ids[st["rows"][i]] for i in cv["rows"]]
     records = [ex.records[st["rows"][i]] for i in cv["rows"]]
@@ -190,17 +183,24 @@ def _train(data: Sequence[str | Path], out: str | Path, *, seed: int, store: Any
                          "off_topic": {str(k): v for k, v in sorted(Counter(o for o in ex.off_topic
                                                                             if o is not None).items())}},
         "parameters": params, "warnings": warnings,
-        "cv": {"stance": st["report"], "off_topic": ot["cv"] if ot else {"skipped": off_skip}},
-        "metrics": {"stance": {k: metrics["stance"][k] for k in ("f_avg", "macro_f1", "accuracy")},
-                    **({"off_topic": metrics["off_topic"]} if ot else {})},
+        "cv": {"stance": st["report"], "off_topic": {"skipped": off_skip}},
+        "metrics": {"stance": {k: metrics["stance"][k] for k in ("f_avg", "macro_f1", "accuracy")}},
         "stance_trained_ids": {"file": TRAINED_IDS, "count": len(st["rows"]),
                                "sha256": hashlib.sha256(trained_ids).hexdigest()},
     }
-    if ot:  # the off-topic model the tagger uses: the default refined on these labels (issue 13)
-        manifest.update(site_off_topic(data, store, manifest["version"]))
+    if off_skip is None:  # the off-topic model the tagger uses: the default refined on these labels (issue 13)
+        phases.start("off-topic: cross-validating and fitting the relevance model", 1)
+        ot = site_off_topic(ex.datasets, ex.own_texts, manifest["version"])
+        phases.tick()
+        manifest.update(ot["manifest"])
+        manifest["cv"]["off_topic"] = ot["cv"]
+        manifest["metrics"]["off_topic"] = metrics["off_topic"] = ot["metrics"]
+        params["off_topic_C"] = ot["cv"]["C"]
+    else:
+        phases.note(f"off-topic model: skipped, {off_skip}")
     phases.start("writing the model", 1)
     _write_trained_ids(Path(out), trained_ids)
-    manifest = save_model(out, st["model"], ot["model"] if ot else None, manifest)
+    manifest = save_model(out, st["model"], None, manifest)
     write_report(out, manifest, metrics)
     phases.tick()
     # The comments and their out-of-fold stance predictions: what --promote compares models on.

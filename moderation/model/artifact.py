@@ -33,7 +33,8 @@ def save_model(folder: str | Path, stance: Any, off_topic: Any, manifest: dict[s
     os.replace(tmp, folder / JOBLIB)
     full = {**manifest, "format": FORMAT, "sklearn_version": sklearn.__version__,
             "labels": sorted(str(c) for c in stance.named_steps["clf"].classes_),
-            "off_topic_model": off_topic is not None, "sha256": sha256_file(folder / JOBLIB)}
+            "off_topic_model": off_topic is not None or bool(manifest.get("off_topic_relevance")),
+            "sha256": sha256_file(folder / JOBLIB)}
     (folder / MANIFEST).write_text(json.dumps(full, indent=2, sort_keys=True, default=str) + "\n",
                                    encoding="utf-8")
     return full
