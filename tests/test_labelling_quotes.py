@@ -81,3 +81,21 @@ def test_seed_thread_quote_replies_and_sources() -> None:
     expected = {n: [s if s == ARTICLE else f"kishida-nato-{s:03d}" for s in sources]
                 for n, sources in SEED_QUOTES.items()}
     assert found == expected
+
+
+def test_own_texts_in_worker_processes_are_the_ones_read_in_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    from moderation.dataset import Thread
+    from moderation.labelling import owntext
+
+    dataset = load_dataset(SEED)
+    thread = dataset.threads[0]
+    # The seed thread, and copies of it under other ids (their quotes point at their own comments).
+    jobs = [(thread, dataset.comments)]
+    for k in range(3):
+        other = Thread(id=f"copy{k}", title=thread.title, body=thread.body if k % 2 else "")
+        jobs.append((other, [c.__class__(**{**c.__dict__, "thread_id": other.id}) for c in dataset.comments]))
+    serial = owntext.own_texts(jobs)
+    monkeypatch.setattr(owntext, "PARALLEL_FROM", 1)
+    parallel = owntext.own_texts(jobs)
+    assert parallel == serial and list(parallel) == list(serial)
+    assert any(serial[c.id] != c.text for c in dataset.comments)  # some comments quote: there is work to share

@@ -180,3 +180,36 @@ def test_trains_on_the_seed_thread(tmp_path: Path) -> None:
     result = train([SEED_LABELS], tmp_path / "seed")
     assert result["manifest"]["label_counts"]["stance"]["favor"] > 0
     assert load_model(tmp_path / "seed").score({"text": "Japan should work with NATO"})["label"]
+
+
+@pytest.mark.parametrize("threshold", [0.3, 0.5, 0.8])
+def test_near_duplicate_groups_join_exactly_the_pairs_at_the_threshold(threshold: float) -> None:
+    import random
+    from itertools import combinations
+
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    from training.data import near_duplicate_groups
+
+    rng = random.Random(7)
+    words = ["the", "of", "cat", "dog", "ran", "fast", "slow", "big", "red", "blue", "sat", "on", "mat", "house",
+             "tree"]
+    texts = [" ".join(rng.choice(words) for _ in range(rng.randint(3, 12))) for _ in range(40)]
+    texts += [t + " " + rng.choice(words) for t in texts] + texts[:5]
+    bigrams = CountVectorizer(ngram_range=(2, 2)).build_analyzer()
+    sets = [set(bigrams(t)) for t in texts]
+    parent = list(range(len(texts)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    for i, j in combinations(range(len(texts)), 2):  # the brute force: every pair compared
+        if len(sets[i] & sets[j]) / len(sets[i] | sets[j]) >= threshold:
+            parent[find(i)] = find(j)
+    groups = near_duplicate_groups(texts, [(0, 1)], threshold)
+    parent[find(0)] = find(1)
+    for i, j in combinations(range(len(texts)), 2):
+        assert (groups[i] == groups[j]) == (find(i) == find(j)), (texts[i], texts[j])
+    assert len(set(groups.tolist())) < len(texts)

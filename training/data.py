@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from moderation.dataset import STANCES, Dataset
 from moderation.errors import UnprocessableError
@@ -26,6 +27,9 @@ class Examples:
     threads: list[str] = field(default_factory=list)
     ids: list[str] = field(default_factory=list)
     duplicate_of: list[str | None] = field(default_factory=list)
+    # The datasets and, for each, every comment's own text by id: what the off-topic trainer reads again.
+    datasets: list[Dataset] = field(default_factory=list)
+    own_texts: list[dict[str, str]] = field(default_factory=list)
 
 
 def examples_from(datasets: list[Dataset], *, own_text: bool = True) -> Examples:
@@ -34,7 +38,7 @@ def examples_from(datasets: list[Dataset], *, own_text: bool = True) -> Examples
     With own_text (the default, and what the service does) the record's text is the comment's own text: quotes
     of the article and of earlier comments removed, as the tagger removes them before scoring.
     """
-    from moderation.labelling.owntext import thread_own_texts
+    from moderation.labelling.owntext import own_texts
 
     ex = Examples()
     for ds in datasets:
@@ -44,8 +48,9 @@ def examples_from(datasets: list[Dataset], *, own_text: bool = True) -> Examples
             by_thread: dict[str, list] = {}
             for c in ds.comments:
                 by_thread.setdefault(c.thread_id, []).append(c)
-            for tid, comments in by_thread.items():
-                own.update(thread_own_texts(threads[tid], comments))
+            own = own_texts([(threads[tid], comments) for tid, comments in by_thread.items()])
+        ex.datasets.append(ds)
+        ex.own_texts.append(own)
         for c in ds.comments:
             if c.stance is None and c.off_topic is None:
                 continue
@@ -76,31 +81,52 @@ def record_key(record: dict[str, str]) -> str:
 
 
 def near_duplicate_groups(texts: list[str], links: list[tuple[int, int]] = (), threshold: float = 0.5) -> np.ndarray:
-    """Group ids joining texts whose word-bigram Jaccard >= threshold, and the given (i, j) links."""
+    """Group ids joining texts whose word-bigram Jaccard >= threshold, and the given (i, j) links.
+
+    Identical keys are one text; the pairs to check are those sharing a bigram of their prefixes (each text's
+    rarest ``|s| - ceil(t |s|) + 1`` bigrams: two sets with Jaccard >= t must share one), so common bigrams
+    ("of the") do not make every pair a candidate. Exact: the same groups as comparing every pair.
+    """
+    from scipy.sparse.csgraph import connected_components
     from sklearn.feature_extraction.text import CountVectorizer
 
-    parent = list(range(len(texts)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
     keys = [_KEY.sub(" ", t.lower()) for t in texts]
+    where: dict[str, int] = {}
+    inverse = np.array([where.setdefault(k, len(where)) for k in keys], dtype=np.int64)
+    n = len(where)
+    pairs = [np.asarray([inverse[i] for i, _ in links], dtype=np.int64),
+             np.asarray([inverse[j] for _, j in links], dtype=np.int64)]
     try:
-        X = CountVectorizer(ngram_range=(2, 2), binary=True).fit_transform(keys).astype(np.float64)
+        X = CountVectorizer(ngram_range=(2, 2), binary=True).fit_transform(list(where)).tocsr()
     except ValueError:  # no bigram anywhere: only the explicit links group
         X = None
     if X is not None:
-        sizes = np.asarray(X.sum(axis=1)).ravel()
-        inter = (X @ X.T).tocoo()
-        for i, j, v in zip(inter.row, inter.col, inter.data, strict=True):
-            if i < j and v / max(1.0, sizes[i] + sizes[j] - v) >= threshold:
-                parent[find(i)] = find(j)
-    for i, j in links:
-        parent[find(i)] = find(j)
-    return np.array([find(i) for i in range(len(texts))])
+        a, b = _similar_pairs(X, threshold)
+        pairs = [np.concatenate([pairs[0], a]), np.concatenate([pairs[1], b])]
+    graph = sp.coo_matrix((np.ones(len(pairs[0])), (pairs[0], pairs[1])), shape=(n, n))
+    return connected_components(graph, directed=False)[1][inverse]
+
+
+def _similar_pairs(X: sp.csr_matrix, threshold: float) -> tuple[np.ndarray, np.ndarray]:
+    """Row pairs (i < j) of a binary matrix whose Jaccard >= threshold, by prefix filtering."""
+    df = np.asarray(X.sum(axis=0)).ravel()
+    rank = np.empty(len(df), dtype=np.int64)
+    rank[np.lexsort((np.arange(len(df)), df))] = np.arange(len(df))  # rarest first
+    R = sp.csr_matrix((X.data, rank[X.indices], X.indptr), shape=X.shape)
+    R.sort_indices()
+    sizes = np.diff(R.indptr)
+    prefix = sizes - np.ceil(threshold * sizes).astype(np.int64) + 1
+    keep = np.arange(R.nnz) - np.repeat(R.indptr[:-1], sizes) < np.repeat(prefix, sizes)
+    rows = np.repeat(np.arange(R.shape[0]), sizes)
+    P = sp.csr_matrix((np.ones(int(keep.sum())), (rows[keep], R.indices[keep])), shape=R.shape)
+    cand = sp.triu(P @ P.T, k=1).tocoo()
+    a, b = cand.row.astype(np.int64), cand.col.astype(np.int64)
+    inter = np.zeros(len(a))
+    for lo in range(0, len(a), 200_000):  # |s_a & s_b| of each candidate, a chunk at a time
+        hi = lo + 200_000
+        inter[lo:hi] = np.asarray(R[a[lo:hi]].multiply(R[b[lo:hi]]).sum(axis=1)).ravel()
+    ok = inter / np.maximum(1.0, sizes[a] + sizes[b] - inter) >= threshold
+    return a[ok], b[ok]
 
 
 def cv_groups(ex: Examples, rows: list[int], group_by: str, n_splits: int) -> tuple[np.ndarray, str]:

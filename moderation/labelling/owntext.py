@@ -6,7 +6,9 @@ thread in order with the same QuoteIndex, so a model is trained on exactly what 
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 
 from moderation.dataset import Comment, Thread
 from moderation.labelling import copies
@@ -17,3 +19,28 @@ def thread_own_texts(thread: Thread, comments: Sequence[Comment]) -> dict[str, s
     """Each comment's own text (quotes of the article and earlier comments removed), by comment id."""
     index = QuoteIndex.for_thread(thread.title, thread.body)
     return {c.id: copies.add(index, c).own for c in comments}
+
+
+PARALLEL_FROM = 5000  # comments: below this, one process (starting workers costs more than it saves)
+WORKERS = 2  # this machine's cores
+
+
+def _one(job: tuple[Thread, Sequence[Comment]]) -> dict[str, str]:
+    return thread_own_texts(*job)
+
+
+def own_texts(jobs: Sequence[tuple[Thread, Sequence[Comment]]]) -> dict[str, str]:
+    """`thread_own_texts` of every (thread, its comments in order), in processes when there are many comments.
+
+    Each thread is read on its own, so the result is the same however the threads are shared out.
+    """
+    out: dict[str, str] = {}
+    if sum(len(c) for _, c in jobs) < PARALLEL_FROM or WORKERS < 2:
+        for job in jobs:
+            out.update(_one(job))
+        return out
+    context = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
+    with ProcessPoolExecutor(WORKERS, mp_context=context) as pool:
+        for part in pool.map(_one, jobs, chunksize=max(1, len(jobs) // (8 * WORKERS))):
+            out.update(part)
+    return out

@@ -37,7 +37,7 @@ def tokens(text: str) -> list[Token]:
     return list(token_tuple(text))
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=4096)
 def token_tuple(text: str) -> tuple[Token, ...]:
     """`tokens` as a tuple, memoised: one text is tokenised by the quote index, the own-text check and the dup key."""
     return tuple((_fold(m.group()), m.start(), m.end()) for m in _TOKEN.finditer(text))
@@ -83,14 +83,19 @@ class QuoteIndex:
         self.texts[source] = text
         toks = token_tuple(text)
         origin = {q.source: self.sources.index(q.source) for q in quotes or () if q.source in self.sources}
-        for i in range(len(toks) - NGRAM + 1):
-            start, end = toks[i][1], toks[i + NGRAM - 1][2]
-            # 4-grams inside a quote of this comment belong to the quote's source: a quote of a quote
-            # is attributed to where the words were first written.
-            owner = next((origin[q.source] for q in quotes or () if q.start <= start and end <= q.end
-                          and q.source in origin), ordinal)
-            hits = self._grams.setdefault(tuple(t for t, _, _ in toks[i:i + NGRAM]), [])
-            if owner not in hits:
+        spans = [(q.start, q.end, origin[q.source]) for q in quotes or () if q.source in origin]
+        grams = self._grams
+        for i, gram in enumerate(_ngrams(toks)):
+            owner = ordinal
+            if spans:
+                # 4-grams inside a quote of this comment belong to the quote's source: a quote of a quote
+                # is attributed to where the words were first written.
+                start, end = toks[i][1], toks[i + NGRAM - 1][2]
+                owner = next((o for lo, hi, o in spans if lo <= start and end <= hi), ordinal)
+            hits = grams.get(gram)
+            if hits is None:
+                grams[gram] = [owner]
+            elif owner not in hits:
                 hits.append(owner)
 
     def find(self, text: str) -> list[Quote]:
