@@ -52,3 +52,17 @@ def test_claim_blocks_copy_the_shared_block_for_known_targets_only() -> None:
 def test_build_features_needs_a_step() -> None:
     with pytest.raises(ValueError, match="at least one"):
         build_features(word=False, char=False)
+
+
+@pytest.mark.parametrize("kwargs", [{"min_df": 2}, {"ngram_range": (1, 2), "sublinear_tf": True},
+                                    {"analyzer": "char_wb", "ngram_range": (2, 4), "min_df": 2}])
+def test_unique_tfidf_gives_the_plain_vectorizers_matrix_on_repeated_texts(kwargs: dict) -> None:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from moderation.model.features import UniqueTfidf
+
+    docs = ["aa bb cc", "bb cc dd", "aa bb cc", "xx yy", "bb cc dd", "zz"] * 3 + ["only once here"]
+    plain, unique = TfidfVectorizer(**kwargs), UniqueTfidf(**kwargs)
+    a, b = plain.fit_transform(docs), unique.fit_transform(docs)
+    assert plain.vocabulary_ == unique.vocabulary_ and np.array_equal(plain.idf_, unique.idf_)
+    assert (a != b).nnz == 0 and (plain.transform(docs[::-1]) != unique.transform(docs[::-1])).nnz == 0

@@ -7,8 +7,8 @@
 
 The feature step is fitted once on every cross-validated row's text, without labels (vocabularies, idf, scaling,
 which targets get their own block): no label of a held-out row reaches its model, and each fold fits only the
-classifier, for every setting. Large data are cross-validated on a
-seeded subsample of whole groups (``max_rows``); the final model is fitted on every row.
+classifier, for every setting. Large data are cross-validated on a seeded subsample of whole groups
+(``max_rows`` rows, ``max_chars`` characters of text); the final model is fitted on every row.
 """
 
 from __future__ import annotations
@@ -17,13 +17,18 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+from joblib import Parallel, delayed
 from sklearn.model_selection import StratifiedGroupKFold
 
 from moderation.model.linear import build_pipeline, logistic
 
 C_GRID = (0.1, 1.0, 10.0)
 CLASS_WEIGHTS = (None, "balanced")
+FIT_THREADS = 2  # this machine's cores
 MAX_CV_ROWS = 8000  # more labelled rows than this: cross-validate on a subsample of whole groups
+# ... or more characters of text than this (8,000 comments of 500 characters): a fit's cost grows with the
+# matrix's non-zeros, which grow with the text's length (FNC-1's 2,000-character articles: 2,000 of them)
+MAX_CV_CHARS = 4_000_000
 Setting = tuple[float, Any]  # (C, class_weight)
 
 
@@ -41,30 +46,35 @@ def folds(y: np.ndarray, groups: np.ndarray, n_splits: int, seed: int) -> list[t
     return list(StratifiedGroupKFold(k, shuffle=True, random_state=seed).split(np.zeros(len(y)), y, groups))
 
 
-def subsample(groups: np.ndarray, max_rows: int, seed: int) -> np.ndarray:
-    """Row indices of whole groups, in a seeded random order, until about ``max_rows`` rows (all when fewer)."""
-    if len(groups) <= max_rows:
+def subsample(groups: np.ndarray, max_rows: int, seed: int, lengths: np.ndarray | None = None,
+              max_chars: int | None = None) -> np.ndarray:
+    """Row indices of whole groups, in a seeded random order, until about ``max_rows`` rows or, with ``lengths``
+    (characters of each row's text), about ``max_chars`` characters (all rows when fewer)."""
+    lengths = np.zeros(len(groups), dtype=np.int64) if lengths is None or max_chars is None else lengths
+    budget = max_chars if max_chars is not None else 0
+    if len(groups) <= max_rows and (not budget or lengths.sum() <= budget):
         return np.arange(len(groups))
     rng = np.random.default_rng(seed)
     keys, inverse = np.unique(groups, return_inverse=True)
-    chosen, total = np.zeros(len(keys), dtype=bool), 0
-    sizes = np.bincount(inverse)
+    chosen, total, chars = np.zeros(len(keys), dtype=bool), 0, 0
+    sizes, group_chars = np.bincount(inverse), np.bincount(inverse, weights=lengths)
     for g in rng.permutation(len(keys)):
-        if total >= max_rows:
+        if total >= max_rows or (budget and chars >= budget):
             break
-        chosen[g], total = True, total + sizes[g]
+        chosen[g], total, chars = True, total + sizes[g], chars + group_chars[g]
     return np.flatnonzero(chosen[inverse])
 
 
 def cross_validate(records: Sequence[dict], y: np.ndarray, groups: np.ndarray, *, features: dict,
                    settings: Sequence[Setting], seed: int, n_splits: int, score: Callable[[Any, Any], float],
                    start: Callable[[int], None] = lambda n: None, tick: Callable[[], None] = lambda: None,
-                   max_rows: int = MAX_CV_ROWS) -> dict[str, Any]:
+                   max_rows: int = MAX_CV_ROWS, max_chars: int = MAX_CV_CHARS) -> dict[str, Any]:
     """Out-of-fold probabilities and scores of every setting; the best one (ties: stronger regularisation).
 
     ``start(n)`` is told how many fits there will be, ``tick()`` after each.
     """
-    rows = subsample(groups, max_rows, seed)
+    lengths = np.fromiter((len(str(r.get("text") or "")) for r in records), dtype=np.int64, count=len(records))
+    rows = subsample(groups, max_rows, seed, lengths, max_chars)
     y_cv, g_cv = y[rows], groups[rows]
     recs = [records[i] for i in rows]
     classes = np.unique(y)
@@ -72,13 +82,20 @@ def cross_validate(records: Sequence[dict], y: np.ndarray, groups: np.ndarray, *
     oof = {s: np.zeros((len(rows), len(classes))) for s in settings}
     splits = folds(y_cv, g_cv, n_splits, seed)
     start(len(splits) * len(settings))
-    for train, test in splits:
-        Xa, Xb = X[train], X[test]
-        for s in settings:
-            clf = logistic(s[0], s[1], seed).fit(Xa, y_cv[train])
-            cols = np.searchsorted(classes, clf.classes_)  # a fold may lack a class: its column stays 0
-            oof[s][np.ix_(test, cols)] = clf.predict_proba(Xb)
-            tick()
+    jobs = [(k, s) for k in range(len(splits)) for s in settings]
+
+    def fit(k: int, s: Setting) -> Any:
+        return logistic(s[0], s[1], seed).fit(X[splits[k][0]], y_cv[splits[k][0]])
+
+    # Two fits at a time in threads (scipy's sparse products and scikit-learn's loss release the GIL): each fit
+    # is the same as alone, so the result does not depend on the order they finish in.
+    fitted = Parallel(n_jobs=FIT_THREADS, backend="threading", return_as="generator")(
+        delayed(fit)(k, s) for k, s in jobs)
+    for (k, s), clf in zip(jobs, fitted, strict=True):
+        test = splits[k][1]
+        cols = np.searchsorted(classes, clf.classes_)  # a fold may lack a class: its column stays 0
+        oof[s][np.ix_(test, cols)] = clf.predict_proba(X[test])
+        tick()
     scores = {s: score(y_cv, classes[oof[s].argmax(axis=1)]) for s in settings}
     best = max(settings, key=lambda s: (round(scores[s], 6), -s[0], s[1] is None))
     return {"best": best, "scores": {setting_name(s): round(v, 2) for s, v in scores.items()},

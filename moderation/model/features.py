@@ -106,16 +106,34 @@ class TextOf(TransformerMixin, BaseEstimator):
         return [str(r.get(self.field) or "")[: self.limit] for r in records]
 
 
+class UniqueTfidf(TfidfVectorizer):
+    """A ``TfidfVectorizer`` that analyses each distinct document once (the same matrix, vocabulary and idf).
+
+    Training data repeat texts (FNC-1 puts each article under dozens of headlines; reposts; per-claim copies):
+    the counts of the distinct documents are computed and their rows repeated, so document frequencies, ``min_df``
+    and every row are exactly those of counting each document.
+    """
+
+    def _count_vocab(self, raw_documents: Any, fixed_vocab: bool) -> tuple[Any, sp.csr_matrix]:
+        docs = list(raw_documents)
+        where: dict[str, int] = {}
+        inverse = np.fromiter((where.setdefault(d, len(where)) for d in docs), dtype=np.int64, count=len(docs))
+        if len(where) == len(docs):
+            return super()._count_vocab(docs, fixed_vocab)
+        vocabulary, X = super()._count_vocab(list(where), fixed_vocab)
+        return vocabulary, X[inverse]
+
+
 def word_vectorizer(ngram_range: tuple[int, int] = (1, 3), min_df: int = 1) -> TfidfVectorizer:
     """Stemmed word n-grams, sublinear TF-IDF."""
-    return TfidfVectorizer(preprocessor=prepare_text, tokenizer=stemmed_words, token_pattern=None,
+    return UniqueTfidf(preprocessor=prepare_text, tokenizer=stemmed_words, token_pattern=None,
                            lowercase=False, ngram_range=ngram_range, min_df=min_df, sublinear_tf=True,
                            dtype=np.float64)
 
 
 def char_vectorizer(ngram_range: tuple[int, int] = (2, 5), min_df: int = 2) -> TfidfVectorizer:
     """Character n-grams inside word boundaries, sublinear TF-IDF."""
-    return TfidfVectorizer(analyzer="char_wb", preprocessor=prepare_lower, lowercase=False,
+    return UniqueTfidf(analyzer="char_wb", preprocessor=prepare_lower, lowercase=False,
                            ngram_range=ngram_range, min_df=min_df, sublinear_tf=True, dtype=np.float64)
 
 
