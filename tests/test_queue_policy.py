@@ -118,3 +118,25 @@ def test_cli_queues_report_reads_the_stored_comments(store: Store, env_db: str) 
     report = json.loads(result.stdout)
     assert report["comments"] == 58 and report["model_version"] is None
     assert {r["rule"]: r["routes"] for r in report["rules"]}["duplicate"] == 1  # the seed's double post
+
+
+def test_off_topic_rows_in_worker_processes_are_the_ones_read_in_one(tmp_path: Path, monkeypatch) -> None:
+    import numpy as np
+
+    from moderation.labelling import owntext
+    from training.data import examples_from
+    from training.offtopic_model import dataset_rows
+
+    ds = load_dataset(_dataset(tmp_path / "data"))
+    ex = examples_from([ds])
+    serial = dataset_rows([ds])
+    given = dataset_rows(ex.datasets, ex.own_texts)
+    monkeypatch.setattr(owntext, "PARALLEL_FROM", 1)
+    parallel = dataset_rows([ds])
+    assert len(serial[1]) > 10 and 0 < serial[1].sum() < len(serial[1])
+    for a, b, c in zip(serial, parallel, given, strict=True):
+        assert np.array_equal(np.asarray(a), np.asarray(b)) and np.array_equal(np.asarray(a), np.asarray(c))
+    few = dataset_rows([ds], max_rows=5)
+    labelled = {t: int((serial[2] == t).sum()) for t in set(serial[2].tolist())}
+    assert 0 < len(few[1]) < len(serial[1])
+    assert all(int((few[2] == t).sum()) == labelled[t] for t in set(few[2].tolist()))  # whole threads

@@ -84,15 +84,17 @@ def standardise(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return mean, np.where(scale > 0, scale, 1.0)
 
 
-def dataset_rows(datasets: Sequence[Dataset], own_texts: Sequence[dict[str, str]] | None = None
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+def dataset_rows(datasets: Sequence[Dataset], own_texts: Sequence[dict[str, str]] | None = None,
+                 max_rows: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
     """Features, off-topic labels, thread groups and ids of every comment with an off-topic label.
 
     Each comment is judged as the tagger judges it: its own text after the own texts of the thread's comments
     before it, with idf and the other threads from the datasets it came with. ``own_texts`` (one map of comment
     id to own text per dataset, as :func:`training.data.examples_from` keeps them) saves computing them again.
+    With ``max_rows``, whole threads in a seeded random order until about that many labelled comments (a model of
+    a few dozen weights needs no more; FNC-1's 50k pairs took minutes).
     """
-    from moderation.labelling.owntext import thread_own_texts
+    from moderation.labelling.owntext import map_threads
 
     X, y, groups, ids = [], [], [], []
     for k, ds in enumerate(datasets):
@@ -101,18 +103,59 @@ def dataset_rows(datasets: Sequence[Dataset], own_texts: Sequence[dict[str, str]
         by_thread: dict[str, list] = {t.id: [] for t in ds.threads}
         for c in ds.comments:
             by_thread[c.thread_id].append(c)
-        for t in ds.threads:
-            own = own_texts[k] if own_texts is not None else thread_own_texts(t, by_thread[t.id])
-            topic = rel.topic(t)
-            for c in by_thread[t.id]:
-                text = own.get(c.id) or c.text.strip()
-                if c.off_topic is not None:
-                    X.append(row(rel.topic_features(topic, text), text))
-                    y.append(float(c.off_topic))
-                    groups.append(t.id)
-                    ids.append(c.id)
-                topic.add(c.id, text)
+        own = own_texts[k] if own_texts is not None else None
+        keep = _threads_kept(ds, by_thread, max_rows)
+        jobs = [(t, by_thread[t.id], None if own is None else {c.id: own.get(c.id, "") for c in by_thread[t.id]})
+                for t in ds.threads if t.id in keep]
+        _WORK["relevance"] = rel  # read by the (forked) workers
+        try:
+            parts = map_threads(_thread_rows, jobs, len(ds.comments))
+        finally:
+            _WORK.clear()
+        for (t, _, _), (rows, labels, cids) in zip(jobs, parts, strict=True):
+            X += rows
+            y += labels
+            groups += [t.id] * len(rows)
+            ids += cids
     return np.asarray(X).reshape(-1, len(FEATURES)), np.asarray(y), np.asarray(groups), ids
+
+
+_WORK: dict[str, Any] = {}
+MAX_ROWS = 10_000  # labelled comments the site model is fitted on, at most (whole threads)
+
+
+def _threads_kept(ds: Dataset, by_thread: dict[str, list], max_rows: int | None) -> set[str]:
+    labelled = {t.id: sum(c.off_topic is not None for c in by_thread[t.id]) for t in ds.threads}
+    if max_rows is None or sum(labelled.values()) <= max_rows:
+        return set(labelled)
+    keep: set[str] = set()
+    total = 0
+    for k in np.random.default_rng(0).permutation(len(ds.threads)):
+        if total >= max_rows:
+            break
+        tid = ds.threads[int(k)].id
+        keep.add(tid)
+        total += labelled[tid]
+    return keep
+
+
+def _thread_rows(job: tuple[Any, list, dict[str, str] | None]) -> tuple[list[list[float]], list[float], list[str]]:
+    """The labelled rows of one thread, its comments judged in order (``_WORK["relevance"]`` holds the idf)."""
+    from moderation.labelling.owntext import thread_own_texts
+
+    thread, comments, own = job
+    rel = _WORK["relevance"]
+    own = own if own is not None else thread_own_texts(thread, comments)
+    topic = rel.topic(thread)
+    X, y, ids = [], [], []
+    for c in comments:
+        text = own.get(c.id) or c.text.strip()
+        if c.off_topic is not None:
+            X.append(row(rel.topic_features(topic, text), text))
+            y.append(float(c.off_topic))
+            ids.append(c.id)
+        topic.add(c.id, text)
+    return X, y, ids
 
 
 def fit_site_model(datasets: Sequence[Dataset], name: str, own_texts: Sequence[dict[str, str]] | None = None
@@ -120,7 +163,7 @@ def fit_site_model(datasets: Sequence[Dataset], name: str, own_texts: Sequence[d
     """A site's model refining the default on its off-topic labels, its CV figures, its 90%-precision threshold,
     and the labels with their out-of-fold probabilities (``y``, ``oof``)."""
     base = default_model()
-    X, y, groups, _ = dataset_rows(datasets, own_texts)
+    X, y, groups, _ = dataset_rows(datasets, own_texts, MAX_ROWS)
     mean, scale = np.asarray(base.mean), np.asarray(base.scale)
     Z = (X - mean) / scale
     offset = Z @ np.asarray(base.coef) + base.intercept

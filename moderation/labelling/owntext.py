@@ -7,8 +7,9 @@ thread in order with the same QuoteIndex, so a model is trained on exactly what 
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from typing import Any, TypeVar
 
 from moderation.dataset import Comment, Thread
 from moderation.labelling import copies
@@ -21,6 +22,7 @@ def thread_own_texts(thread: Thread, comments: Sequence[Comment]) -> dict[str, s
     return {c.id: copies.add(index, c).own for c in comments}
 
 
+T = TypeVar("T")
 PARALLEL_FROM = 5000  # comments: below this, one process (starting workers costs more than it saves)
 WORKERS = 2  # this machine's cores
 
@@ -29,18 +31,21 @@ def _one(job: tuple[Thread, Sequence[Comment]]) -> dict[str, str]:
     return thread_own_texts(*job)
 
 
-def own_texts(jobs: Sequence[tuple[Thread, Sequence[Comment]]]) -> dict[str, str]:
-    """`thread_own_texts` of every (thread, its comments in order), in processes when there are many comments.
+def map_threads(fn: Callable[[Any], T], jobs: Sequence[Any], size: int) -> list[T]:
+    """``[fn(job) for job in jobs]``, in forked worker processes when ``size`` (the comments) is large.
 
-    Each thread is read on its own, so the result is the same however the threads are shared out.
+    For work done thread by thread, each thread on its own: the result is the same however the threads are
+    shared out. ``fn`` must be a module-level function; what it reads besides its job is inherited by the fork.
     """
+    if size < PARALLEL_FROM or WORKERS < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return [fn(job) for job in jobs]
+    with ProcessPoolExecutor(WORKERS, mp_context=multiprocessing.get_context("fork")) as pool:
+        return list(pool.map(fn, jobs, chunksize=max(1, len(jobs) // (8 * WORKERS))))
+
+
+def own_texts(jobs: Sequence[tuple[Thread, Sequence[Comment]]]) -> dict[str, str]:
+    """`thread_own_texts` of every (thread, its comments in order), in processes when there are many comments."""
     out: dict[str, str] = {}
-    if sum(len(c) for _, c in jobs) < PARALLEL_FROM or WORKERS < 2:
-        for job in jobs:
-            out.update(_one(job))
-        return out
-    context = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
-    with ProcessPoolExecutor(WORKERS, mp_context=context) as pool:
-        for part in pool.map(_one, jobs, chunksize=max(1, len(jobs) // (8 * WORKERS))):
-            out.update(part)
+    for part in map_threads(_one, jobs, sum(len(c) for _, c in jobs)):
+        out.update(part)
     return out
