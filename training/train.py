@@ -24,6 +24,7 @@ from moderation.dataset import Dataset, load_dataset
 from moderation.errors import UnprocessableError
 from moderation.model.artifact import save_model
 from moderation.model.linear import build_pipeline
+from training import offsets
 from training.cv import C_GRID, CLASS_WEIGHTS, cross_validate, majority_score, setting_name
 from training.data import Examples, check_labels, data_hash, examples_from, near_duplicate_groups, record_key
 from training.evaluate import f_avg, stance_metrics
@@ -99,12 +100,17 @@ def fit_stance(ex: Examples, *, features: dict, grid: Sequence[float], seed: int
     else:
         report[other] = {"skipped": f"only {len(set(groups[other]))} labelled thread(s), need {MIN_THREADS}"}
         phases.note(f"stance cross-validation across threads: skipped, {report[other]['skipped']}")
+    shift = offsets.choose(cv["y"], cv["oof"], cv["classes"], f_avg)
+    cv["oof"] = offsets.shifted(cv["oof"], shift["vector"])  # what the shipped model would have said
+    report["offsets"] = {"by_class": shift["offsets"], "f_avg": shift["score"], "f_avg_without": shift["score_without"],
+                         "chosen_on": f"the out-of-fold probabilities of {setting_name(cv['best'])} ({chosen})"}
     label, majority = majority_score(cv["y"], f_avg)
-    best = cv["scores"][setting_name(cv["best"])]
+    best = shift["score"]
     report["majority"] = {"label": label, "f_avg": round(majority, 2)}
     report["no_better_than_majority"] = bool(best <= round(majority, 2))  # both as reported, to 0.01
     phases.start("stance: fitting on every label", 1)
     model = build_pipeline(features, C=cv["best"][0], class_weight=cv["best"][1], seed=seed).fit(records, y)
+    offsets.apply(model.named_steps["clf"], shift["vector"])
     phases.tick()
     return {"model": model, "cv": cv, "report": report, "rows": rows, "y": y}
 
@@ -163,7 +169,7 @@ def _train(data: Sequence[str | Path], out: str | Path, *, seed: int, store: Any
     metrics: dict[str, Any] = {"stance": stance_metrics(y_cv, oof_pred, cv["oof"], classes)}
     if st["report"]["no_better_than_majority"]:
         phases.note(f"WARNING: the chosen stance model is no better than the majority class: cross-validated "
-                    f"F_avg {st['report'][st['report']['chosen_by']]['f_avg']:.2f} vs "
+                    f"F_avg {st['report']['offsets']['f_avg']:.2f} vs "
                     f"{st['report']['majority']['f_avg']:.2f} for always '{st['report']['majority']['label']}'"
                     f" ({st['report']['chosen_by'].replace('_', ' ')}); --promote will refuse it")
     off_skip = skip_reason(ex)
