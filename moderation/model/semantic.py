@@ -26,6 +26,8 @@ from moderation.model.features import prepare_text
 BUNDLED = Path(__file__).resolve().parent / "vectors" / "minilm-static"
 MAX_PIECES = 512  # longer texts: the first MAX_PIECES word pieces
 MAX_CACHED_WORDS = 200_000  # word -> pieces memo per table (cleared when full)
+MAX_CACHED_VECTORS = 4096  # (table, text) -> vector memo shared by every table of a process (cleared when full)
+_VECTORS: dict[tuple[str, str], np.ndarray] = {}
 _WORD = re.compile(r"[^\W_]+|[^\w\s]|_")  # the encoder's pre-tokenizer: runs of letters/digits, single symbols
 
 
@@ -88,13 +90,25 @@ class StaticVectors:
         return ids
 
     def vector(self, text: str) -> np.ndarray:
-        """The L2-normalised mean of the text's piece vectors (zeros when it has none), float64."""
-        ids = self.pieces(text)
-        if not ids:
-            return np.zeros(self.dim)
-        v = self.table[ids].astype(np.float64).mean(axis=0)
-        norm = float(np.sqrt(v @ v))
-        return v / norm if norm > 0 else v
+        """The L2-normalised mean of the text's piece vectors (zeros when it has none), float64, read-only.
+
+        Memoised per table content (its sha256), not per object: the stance model's copy of the bundled table
+        and the relevance features' bundled table give one comment's own text the same vector, computed once."""
+        key = (self.sha256, text)
+        v = _VECTORS.get(key)
+        if v is None:
+            ids = self.pieces(text)
+            if ids:
+                v = self.table[ids].astype(np.float64).mean(axis=0)
+                norm = float(np.sqrt(v @ v))
+                v = v / norm if norm > 0 else v
+            else:
+                v = np.zeros(self.dim)
+            v.flags.writeable = False
+            if len(_VECTORS) >= MAX_CACHED_VECTORS:
+                _VECTORS.clear()  # clear(), not a new dict: other threads may be reading it
+            _VECTORS[key] = v
+        return v
 
     def __getstate__(self) -> dict[str, Any]:  # the memo is rebuilt, not pickled
         return {"tokenizer_json": self.tokenizer_json, "table": self.table}
