@@ -8,6 +8,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from moderation.labelling import duplicates
 from moderation.store import Store
 
@@ -118,3 +120,25 @@ def test_bulk_add_then_lookup(store: Store) -> None:
             analyzed = conn.exec_driver_sql("SELECT reltuples FROM pg_class WHERE oid IN "
                                             "('dup_entries'::regclass, 'dup_bands'::regclass)").scalars().all()
         assert sorted(analyzed) == [3, 2 * duplicates.BANDS]
+
+
+def test_signature_equals_datasketchs_minhash() -> None:
+    from datasketch import MinHash
+
+    texts = ["short", "a comment that is long enough to have many five character shingles in it",
+             "Tokyo's ramen shop near the station " * 20, "x" * 5, "日本の首相は北大西洋条約機構の会議に出席した"]
+    for text in texts:
+        shingles = duplicates.shingles(duplicates.dup_key(text))
+        reference = MinHash(num_perm=duplicates.NUM_PERM, seed=duplicates.SEED, scheme="affine32")
+        reference.update_batch(sorted(shingles))
+        got = duplicates.signature(shingles)
+        assert got.dtype == reference.hashvalues.dtype
+        assert got.tolist() == reference.hashvalues.tolist(), text
+
+
+def test_the_store_takes_as_many_bands_as_an_entry_has() -> None:
+    from moderation.store import dupindex
+
+    assert dupindex.BANDS == duplicates.BANDS
+    with pytest.raises(ValueError, match="at most 20 band hashes"):
+        dupindex._band_params(list(range(21)))

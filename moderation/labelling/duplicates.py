@@ -26,6 +26,8 @@ SEED = 1
 MIN_WORDS = 5  # shorter texts ("Agree.", "+1") are flagged only as reposts, never across authors
 _SCHEME = "affine32"
 _PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=_SCHEME).permutations
+_A, _B = (np.asarray(p, dtype=np.uint32) for p in _PERMUTATIONS)
+_EMPTY_VALUE = int(MinHash(num_perm=1, seed=SEED, scheme=_SCHEME).hashvalues[0])  # an empty MinHash's value
 
 
 def dup_key(text: str) -> str:
@@ -82,11 +84,26 @@ _SHA1_MEMO: dict[bytes, int] = {}
 _SHA1_MEMO_SIZE = 200_000
 
 
+def _fmix32(hv: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 32-bit finaliser, as datasketch's affine32 scheme applies it before its permutations."""
+    hv = hv ^ (hv >> np.uint32(16))
+    hv = hv * np.uint32(0x85EBCA6B)
+    hv = hv ^ (hv >> np.uint32(13))
+    hv = hv * np.uint32(0xC2B2AE35)
+    return hv ^ (hv >> np.uint32(16))
+
+
 def signature(shingle_set: Iterable[bytes]) -> np.ndarray:
-    """The MinHash signature (NUM_PERM values) of a shingle set (datasketch's, from pre-computed hashes)."""
-    m = MinHash(num_perm=NUM_PERM, seed=SEED, permutations=_PERMUTATIONS, scheme=_SCHEME, hashfunc=int)
-    m.update_batch(_hashes(shingle_set))
-    return m.hashvalues
+    """The MinHash signature (NUM_PERM values) of a shingle set: datasketch's affine32 arithmetic (``min over
+    shingles of a * fmix(h) + b``, wrapping at 2^32), one (NUM_PERM x shingles) product without a MinHash object
+    (tests: equal to datasketch's values)."""
+    hashes = _hashes(shingle_set)
+    if not hashes:
+        return np.full(NUM_PERM, _EMPTY_VALUE, dtype=np.uint32)
+    hv = _fmix32(np.fromiter(hashes, dtype=np.uint32, count=len(hashes)))
+    values = np.multiply.outer(_A, hv)
+    values += _B[:, None]
+    return values.min(axis=1)
 
 
 def band_hashes(sig: np.ndarray) -> list[int]:
