@@ -106,3 +106,27 @@ def test_workspaces_are_a_bounded_lru() -> None:
         with spaces.state(Thread(id=tid, title=tid), []):
             pass
     assert list(spaces._lru) == ["a", "c"]
+
+
+class _Colliding(bytes):
+    """A shingle whose hash collides with others (hash() of real bytes almost never does)."""
+
+    def __hash__(self) -> int:
+        return self[0] * 1000 + self[-1] % 3
+
+
+@pytest.mark.parametrize("colliding", [False, True])
+def test_prefix_of_is_the_first_shingles_of_the_full_order(colliding: bool) -> None:
+    rng = random.Random(3)
+    words = ["ramen", "station", "open", "nato", "summit", "prime", "minister", "kishida", "japan", "security"]
+    state = ThreadState(Thread(id="t", title="t"))
+    sizes = []
+    for n in range(300):
+        text = " ".join(rng.choice(words) for _ in range(rng.randint(3, 80)))
+        shingles = duplicates.shingles(duplicates.dup_key(text))
+        if colliding:
+            shingles = frozenset(_Colliding(s) for s in shingles)
+        state._common = frozenset(s for i, s in enumerate(sorted(shingles)) if i % 4 == 0) if n % 2 else frozenset()
+        assert state._prefix_of(shingles) == state._ordered(shingles)[:prefix_length(len(shingles))]
+        sizes.append(len(shingles))
+    assert max(sizes) > 150  # sets large enough for the partial selection, not only the whole sort

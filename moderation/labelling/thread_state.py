@@ -20,6 +20,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from moderation.dataset import Comment, Thread
 from moderation.labelling import copies, duplicates
 from moderation.labelling.quotes import QuoteIndex
@@ -34,6 +36,9 @@ def prefix_length(size: int) -> int:
     # A lower bound on the overlap such a pair needs; one below floor(t * size), so float rounding drops no pair.
     overlap = max(1, math.floor(duplicates.THRESHOLD * size) - 1)
     return size - overlap + 1
+
+
+_SMALL = 64  # shingle sets this small are sorted whole (numpy's overhead is larger than the sort)
 
 
 @dataclass(frozen=True)
@@ -109,12 +114,29 @@ class ThreadState:
 
     def _index_prefix(self, pos: int, item: Earlier) -> None:
         if item.entry["n_words"] >= duplicates.MIN_WORDS:
-            for s in self._ordered(item.shingles)[:prefix_length(len(item.shingles))]:
+            for s in self._prefix_of(item.shingles):
                 self._prefix.setdefault(s, []).append(pos)
 
     def _ordered(self, shingle_set: frozenset[bytes]) -> list[bytes]:
         """The shingles in this state's fixed total order: (common in the thread, hash, bytes)."""
         return _by_hash(shingle_set - self._common) + _by_hash(shingle_set & self._common)
+
+    def _prefix_of(self, shingle_set: frozenset[bytes]) -> list[bytes]:
+        """``_ordered(shingle_set)[:prefix_length(len(shingle_set))]`` without sorting the whole set: the first
+        shingles in that order are the smallest hashes of those not common in the thread (then of the common ones)."""
+        k = prefix_length(len(shingle_set))
+        rare = shingle_set - self._common if self._common else shingle_set
+        if len(rare) < k or len(rare) <= _SMALL:
+            return self._ordered(shingle_set)[:k]
+        items = list(rare)
+        hashes = np.fromiter(map(hash, items), dtype=np.int64, count=len(items))
+        chosen = np.argpartition(hashes, k - 1)[:k]
+        chosen = chosen[np.argsort(hashes[chosen], kind="stable")]
+        kept = hashes[chosen]
+        # Equal hashes are ordered by their bytes: where any could meet the cut or each other, sort them all.
+        if (kept[1:] == kept[:-1]).any() or int(np.count_nonzero(hashes == kept[-1])) > 1:
+            return self._ordered(shingle_set)[:k]
+        return [items[i] for i in chosen.tolist()]
 
     def _add(self, c: Comment) -> None:
         kept = self._read.pop(c.id, None)
@@ -152,7 +174,7 @@ class ThreadState:
             size = len(own)
             probe: set[int] = set()
             prefix = self._prefix
-            for s in self._ordered(own)[:prefix_length(size)]:
+            for s in self._prefix_of(own):
                 hits = prefix.get(s)
                 if hits:
                     probe.update(hits)
