@@ -119,9 +119,9 @@ def evidence(text: str, spans: Sequence[Quote], source: str, source_text: str, *
     mine = sorted((q for q in spans if span_grams[q] & src_grams), key=lambda q: q.start)
     grams = set().union(*span_grams.values()) if spans else set()
     covered = [False] * len(src)
-    for i in range(len(src) - NGRAM + 1):
-        if tuple(src[i:i + NGRAM]) in grams:
-            covered[i:i + NGRAM] = [True] * NGRAM
+    for i, gram in enumerate(_positional_grams(source_text)):
+        if gram in grams:
+            covered[i:i + NGRAM] = _TRUE
     own_words = len(token_tuple(own_text(text, list(spans)))) if spans else len(token_tuple(text))
     answers = sum(1 for q in mine if token_tuple(_answer(text, q, spans)))
     answered = bool(mine) and bool(token_tuple(text[mine[-1].end:]))
@@ -169,6 +169,16 @@ def _words_grams(text: str) -> tuple[tuple[str, ...], frozenset[tuple[str, ...]]
     """A text's words and their NGRAM-grams (memoised: a thread's sources are compared with every new comment)."""
     words = tuple(t for t, _, _ in token_tuple(text))
     return words, frozenset(words[i:i + NGRAM] for i in range(len(words) - NGRAM + 1))
+
+
+@lru_cache(maxsize=8192)
+def _positional_grams(text: str) -> tuple[tuple[str, ...], ...]:
+    """A text's NGRAM-grams of words in order, position by position (memoised as _words_grams is)."""
+    words = _words_grams(text)[0]
+    return tuple(words[i:i + NGRAM] for i in range(len(words) - NGRAM + 1))
+
+
+_TRUE = [True] * NGRAM
 
 
 def _comment_marked(comment: Comment, source: str) -> bool:

@@ -51,12 +51,28 @@ class LocalWords:
         n = len(texts)
         self.idf_ = np.array([math.log((1 + n) / (1 + df[t])) + 1.0 for t in sorted(df)])
         self._idf_list = self.idf_.tolist()  # for row(): the same products, without a numpy scalar per term
+        # Word pairs as first word -> second word -> column: row() looks a pair up without building its string.
+        self._pairs: dict[str, dict[str, int]] = {}
+        for term, j in self.vocabulary_.items():
+            if " " in term:
+                first, second = term.split(" ", 1)
+                self._pairs.setdefault(first, {})[second] = j
         return self
+
+    def _columns(self, text: str) -> list[int]:
+        """The columns of local_terms(text) found in the vocabulary (its words, then its word pairs)."""
+        words = _WORD.findall(text.lower())
+        get, pairs = self.vocabulary_.get, self._pairs
+        found = [j for j in map(get, words) if j is not None]
+        for first, second in zip(words, words[1:], strict=False):
+            seconds = pairs.get(first)
+            if seconds is not None and (j := seconds.get(second)) is not None:
+                found.append(j)
+        return found
 
     def row(self, text: str) -> tuple[list[int], np.ndarray]:
         """One text's (sorted columns, L2-normalised weights); no columns when it shares no term."""
-        counts = Counter(map(self.vocabulary_.get, local_terms(text)))
-        counts.pop(None, None)
+        counts = Counter(self._columns(text))
         js = sorted(counts)
         idf = self._idf_list
         w = np.array([(1.0 + math.log(counts[j])) * idf[j] for j in js])
@@ -149,13 +165,18 @@ class ThreadAdapter:
         return _softmax(Z)
 
     def adjust(self, global_probs: Sequence[float], text: str) -> np.ndarray:
-        """Adapted probabilities of one comment: ``adjust_many``'s arithmetic on one row, without a sparse matrix."""
-        p = np.asarray(global_probs, dtype=np.float64)
+        """Adapted probabilities of one comment: ``adjust_many``'s arithmetic on one row (equal to 1e-12), in
+        floats for the few classes and one product for the words, without a sparse matrix."""
+        p = [float(x) for x in global_probs]
         if self.n_labels_ == 0:
-            return p.copy()
-        z = log_scores(p) * (1.0 + self.a_) + self.b_
+            return np.array(p)
+        z = [math.log(min(max(x, FLOOR), 1.0)) * (1.0 + a) + b
+             for x, a, b in zip(p, self.a_.tolist(), self.b_.tolist(), strict=True)]
         if self.vectorizer_ is not None:
             js, w = self.vectorizer_.row(text)
             if js:
-                z = z + w @ self.W_[js]
-        return _softmax(z[None, :])[0]
+                z = [v + d for v, d in zip(z, (w @ self.W_[js]).tolist(), strict=True)]
+        top = max(z)
+        e = [math.exp(v - top) for v in z]
+        total = sum(e)
+        return np.array([v / total for v in e])
