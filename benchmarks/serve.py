@@ -8,7 +8,9 @@ with WARM_REQUESTS unmeasured requests each, as a site's connection pool); a log
 sign-ins/s) beside that paced run, quiet and flooded runs alternated FLOOD_ROUNDS times; batch throughput
 (comments/s); 10 clients storing new comments (store: true, a new id each: the site's main path); the same
 comments scored in-process, as a ratio; and (issue 14) a keep-alive run, 50 clients connected as soon as the
-service answers, on 2 workers and on 1, with each worker's share (from its metrics file) and the throughput ratio.
+service answers, on 2 workers and on 1, alternated KEEP_ALIVE_ROUNDS times (the median pair is reported), with
+each worker's share (from its metrics file) and the throughput ratio. The in-process rates are measured first, on the
+seed thread alone (as an earlier commit's serve.py measures them, for serve_compare.py).
 The load generator runs in a second process (threads with keep-alive connections), bounded in time and count;
 the keep-alive run uses wrk (Debian's package, C, one thread) when installed, so the generator takes little of
 the two cores the workers share with it. The paced rate defaults to half the best closed-loop rate.
@@ -22,47 +24,24 @@ import json
 import multiprocessing as mp
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+import benchmarks.serve_load as serve_load  # noqa: E402
 from benchmarks.serve_load import FLOOD_CLIENTS, FLOOD_RATE, FLOOD_USER, flood, load, wrk_load  # noqa: E402
+from benchmarks.serve_load import database as _database  # noqa: E402
+from benchmarks.serve_load import free_port as _free_port  # noqa: E402
 
 FLOOD_ROUNDS = 2  # quiet / flooded pairs of paced runs
-PG_ADMIN = os.environ.get("MODERATION_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+KEEP_ALIVE_ROUNDS = 3  # 2-worker / 1-worker pairs of keep-alive runs
 WARM_REQUESTS = 3  # unmeasured requests per connection before the paced phase (a pool's connections are warm)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _database(backend: str, tmp: Path) -> tuple[str, Any]:
-    if backend == "sqlite":
-        return f"sqlite:///{tmp / 'bench.db'}", None
-    from sqlalchemy import create_engine, text
-
-    schema = "bench_" + uuid.uuid4().hex[:10]
-    admin = create_engine(PG_ADMIN)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-
-    def drop() -> None:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-    sep = "&" if "?" in PG_ADMIN else "?"
-    return f"{PG_ADMIN}{sep}options=-csearch_path%3D{schema}", drop
 
 
 def _prepare(url: str, tmp: Path) -> tuple[str, list[dict[str, Any]], str | None]:
@@ -118,19 +97,6 @@ def _in_process(url: str, comments: list[dict[str, Any]], seconds: float, new_te
             close_app(app)
 
 
-def worker_requests(metrics: Path) -> dict[int, float]:
-    """Requests each worker answered, from its own prometheus multiprocess file."""
-    from prometheus_client.mmap_dict import MmapedDict
-
-    counts = {}
-    for path in metrics.glob("counter_*.db"):
-        mapped = MmapedDict(str(path), read_mode=True)
-        counts[int(path.stem.split("_")[1])] = sum(v for k, v, _ in mapped.read_all_values()
-                                                   if "moderation_requests_total" in k)
-        mapped.close()
-    return counts
-
-
 def _serve(url: str, port: int, log: Path, workers: int = 2, metrics: Path | None = None) -> subprocess.Popen:
     env = {**os.environ, "MODERATION_DATABASE_URL": url, "PYTHONPATH": str(ROOT), "MODERATION_LOG_JSON": "0",
            "PROMETHEUS_MULTIPROC_DIR": str(metrics or tempfile.mkdtemp(prefix="bench-metrics-"))}
@@ -162,14 +128,14 @@ def _keep_alive(url: str, key: str, bodies: list[bytes], seconds: float, workers
     port = _free_port()
     proc = _serve(url, port, tmp / f"server-{workers}.log", workers, metrics)
     try:
-        before = worker_requests(metrics)
+        before = serve_load.worker_requests(metrics)
         if wrk:
             report = wrk_load(wrk, port, key, bodies, "/v1/score", 50, seconds, str(tmp))
         else:
             with mp.get_context("spawn").Pool(1) as pool:
                 report = {**pool.apply(load, ((port, key, bodies, "/v1/score", 50, seconds, None),)),
                           "generator": "python threads"}
-        after = worker_requests(metrics)
+        after = serve_load.worker_requests(metrics)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -178,7 +144,8 @@ def _keep_alive(url: str, key: str, bodies: list[bytes], seconds: float, workers
     return {**report, "workers": workers, "shares": sorted((n / total for n in served.values()), reverse=True)}
 
 
-def run_backend(backend: str, seconds: float, levels: list[int], rate: float | None, batch: int) -> dict[str, Any]:
+def run_backend(backend: str, seconds: float, levels: list[int], rate: float | None, batch: int,
+                keep_alive_rounds: int = KEEP_ALIVE_ROUNDS) -> dict[str, Any]:
     """Every measurement for one backend."""
     with tempfile.TemporaryDirectory(prefix="bench-serve-") as tmp_name:
         tmp = Path(tmp_name)
@@ -231,7 +198,14 @@ def run_backend(backend: str, seconds: float, levels: list[int], rate: float | N
                 proc.terminate()
                 proc.wait(timeout=30)
             # Each on a fresh server, so the pool connects while the workers are still starting.
-            report["keep_alive"] = [_keep_alive(url, key, bodies, seconds, w, tmp) for w in (2, 1)]
+            # 2 workers, 1 worker, alternated KEEP_ALIVE_ROUNDS times: the ratio of one pair swung between 1.56
+            # and 2.41 on this shared machine; each pair meets the same drift and the median pair is reported.
+            report["keep_alive_pairs"] = []
+            for n in range(keep_alive_rounds):
+                (tmp / f"ka{n}").mkdir()
+                report["keep_alive_pairs"].append([_keep_alive(url, key, bodies, seconds, w, tmp / f"ka{n}")
+                                                   for w in (2, 1)])
+            report["keep_alive"] = serve_load.median_pair(report["keep_alive_pairs"])
             report["in_process_per_s"], report["in_process_new_texts_per_s"] = in_process, in_process_new
             report["batch_vs_in_process"] = report["batch"]["comments_per_s"] / report["in_process_per_s"]
             report["load_end"] = os.getloadavg()
@@ -272,9 +246,14 @@ def _print(r: dict[str, Any]) -> None:
           f"medians {flooded:.1f} against {quiet:.1f}, ratio {flooded / quiet:.2f} (target <= 2)")
     two, one = r["keep_alive"]
     shares = ", ".join(f"{s:.0%}" for s in two["shares"])
+    pairs = r.get("keep_alive_pairs", [r["keep_alive"]])
+    each = ", ".join(f"{a['rps']:.0f}/{b['rps']:.0f} = {a['rps'] / b['rps']:.2f} (shares "
+                     + "/".join(f"{s:.0%}" for s in a["shares"]) + ")" for a, b in pairs)
     print(f"keep-alive load generator: {two['generator']}")
-    print(f"keep-alive, 50 clients connected at start: 2 workers {two['rps']:.0f} req/s (p99 {two['p99_ms']:.0f} "
-          f"ms; worker shares {shares}, target each >= 40%), 1 worker {one['rps']:.0f} req/s; "
+    print(f"keep-alive, 50 clients connected at start, 2 workers / 1 worker req/s alternated: {each}")
+    print(f"keep-alive median pair: 2 workers {two['rps']:.0f} req/s (p99 {two['p99_ms']:.0f} "
+          f"ms; worker shares {shares}, target each >= 40%; lowest share of any pair "
+          f"{min(min(a['shares']) for a, _ in pairs):.0%}), 1 worker {one['rps']:.0f} req/s; "
           f"ratio {two['rps'] / one['rps']:.2f} (target >= 1.7)")
 
 
@@ -293,14 +272,15 @@ def main(argv: list[str] | None = None) -> int:
     seconds, levels = args.seconds, [1, 10, 50]
     if args.smoke:
         backends, seconds, levels = ["sqlite"], 0.5, [1, 10]
-    reports = [run_backend(b, seconds, levels, args.rate, args.batch) for b in backends]
+    reports = [run_backend(b, seconds, levels, args.rate, args.batch, 1 if args.smoke else KEEP_ALIVE_ROUNDS)
+               for b in backends]
     for r in reports:
         if args.json:
             print(json.dumps(r))
         else:
             _print(r)
     bad = [r for r in reports for m in (*r["single"].values(), r["paced_50"], r["batch"], r["storing"], r["flood"],
-                                         *r["keep_alive"]) if m["errors"]]
+                                         *(k for pair in r["keep_alive_pairs"] for k in pair)) if m["errors"]]
     return 1 if bad else 0
 
 

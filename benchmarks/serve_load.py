@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import http.client
+import os
 import re
 import select
+import socket
 import threading
 import time
+import uuid
+from pathlib import Path
 from typing import Any
 
 MAX_REQUESTS = 200_000
@@ -175,3 +179,49 @@ def wrk_load(wrk: str, port: int, key: str, bodies: list[bytes], path: str, clie
     ok = r["requests"] - r["status"]
     return {"requests": r["requests"], "errors": errors, "rps": ok / r["seconds"], "p50_ms": r["p50_us"] / 1000,
             "p99_ms": r["p99_us"] / 1000, "read_errors": r["read"], "generator": "wrk"}
+
+
+def worker_requests(metrics: Path) -> dict[int, float]:
+    """Requests each worker answered, from its own prometheus multiprocess file."""
+    from prometheus_client.mmap_dict import MmapedDict
+
+    counts = {}
+    for path in metrics.glob("counter_*.db"):
+        mapped = MmapedDict(str(path), read_mode=True)
+        counts[int(path.stem.split("_")[1])] = sum(v for k, v, _ in mapped.read_all_values()
+                                                   if "moderation_requests_total" in k)
+        mapped.close()
+    return counts
+
+
+def median_pair(pairs: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """The (2-worker, 1-worker) pair whose throughput ratio is the median of the pairs' (the lower middle one)."""
+    ranked = sorted(pairs, key=lambda pair: pair[0]["rps"] / pair[1]["rps"])
+    return ranked[(len(ranked) - 1) // 2]
+
+
+PG_ADMIN = os.environ.get("MODERATION_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def database(backend: str, tmp: Path) -> tuple[str, Any]:
+    if backend == "sqlite":
+        return f"sqlite:///{tmp / 'bench.db'}", None
+    from sqlalchemy import create_engine, text
+
+    schema = "bench_" + uuid.uuid4().hex[:10]
+    admin = create_engine(PG_ADMIN)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+
+    def drop() -> None:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+    sep = "&" if "?" in PG_ADMIN else "?"
+    return f"{PG_ADMIN}{sep}options=-csearch_path%3D{schema}", drop

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from benchmarks.serve import worker_requests
+from benchmarks.serve_load import worker_requests
 from moderation.pages import accounts
 from moderation.store import Store
 from tests.test_app_bad_input import BAD_BODIES
