@@ -15,6 +15,7 @@ from gunicorn.app.base import BaseApplication
 from gunicorn.workers.gthread import ThreadWorker
 
 from moderation import settings, turns
+from moderation.threadpool import LifoThreadPool
 
 
 class _Gunicorn(BaseApplication):
@@ -47,6 +48,10 @@ class RecyclingWorker(ThreadWorker):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.connection_seconds = float(settings.get("connection_seconds"))
+
+    def get_thread_pool(self) -> LifoThreadPool:
+        """The request threads: each request to the thread that went idle last (moderation/threadpool.py)."""
+        return LifoThreadPool(self.cfg.threads, name="request")
 
     def handle_request(self, req: Any, conn: Any) -> Any:
         """Serve the request; ask the client to reconnect when the connection is old enough."""

@@ -1,0 +1,106 @@
+"""A fixed-size thread pool that hands each task to the thread that went idle last.
+
+gunicorn's gthread worker runs its requests in a ``concurrent.futures.ThreadPoolExecutor``, whose idle threads
+wait on one queue and are woken in turn: with two threads and one client, every request runs on the other
+thread, the one that has slept longest (its stack and caches cold, on this machine's virtual cores woken
+from halt), and a request at no load took 3.2 ms at the median where one thread took 2.7 (benchmarks/serve.py,
+1 client). Handed to the thread that finished last, the requests of a lone client all run on one warm thread,
+and the second thread still takes a request whenever the first is busy (the sign-in hash of turns.py, or
+simply two clients at once).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any
+
+_Task = tuple[Future, Callable[..., Any], tuple[Any, ...], dict[str, Any]]
+
+
+class _Slot:
+    """One thread's hand-over point: the task it is given and the event that wakes it."""
+
+    def __init__(self) -> None:
+        self.task: _Task | None = None
+        self.wake = threading.Event()
+
+
+class LifoThreadPool:
+    """``submit`` and ``shutdown`` as ThreadPoolExecutor's, at most ``max_workers`` threads, started on demand;
+    a task goes to the most recently idle thread, and waits in order (first in, first out) when all are busy."""
+
+    def __init__(self, max_workers: int, name: str = "lifo-pool") -> None:
+        if max_workers < 1:
+            raise ValueError("max_workers must be at least 1")
+        self.max_workers = max_workers
+        self._name = name
+        self._lock = threading.Lock()
+        self._idle: list[_Slot] = []  # a stack: the last thread to go idle is woken first
+        self._waiting: deque[_Task] = deque()
+        self._threads: list[threading.Thread] = []
+        self._closed = False
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+        """Run ``fn(*args, **kwargs)`` on a pool thread; its Future."""
+        future: Future = Future()
+        task: _Task = (future, fn, args, kwargs)
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("cannot schedule new futures after shutdown")
+            if self._idle:
+                slot = self._idle.pop()
+                slot.task = task
+                slot.wake.set()
+            elif len(self._threads) < self.max_workers:
+                slot = _Slot()
+                slot.task = task
+                thread = threading.Thread(target=self._run, args=(slot,), daemon=True,
+                                          name=f"{self._name}-{len(self._threads)}")
+                self._threads.append(thread)
+                thread.start()
+            else:
+                self._waiting.append(task)
+        return future
+
+    def _run(self, slot: _Slot) -> None:
+        while True:
+            task, slot.task = slot.task, None
+            if task is None:  # woken by shutdown
+                return
+            future, fn, args, kwargs = task
+            if future.set_running_or_notify_cancel():
+                try:
+                    result = fn(*args, **kwargs)
+                except BaseException as exc:  # noqa: BLE001 - the future carries it, as ThreadPoolExecutor's does
+                    future.set_exception(exc)
+                else:
+                    future.set_result(result)
+            del task, future, fn, args, kwargs
+            with self._lock:
+                if self._waiting:
+                    slot.task = self._waiting.popleft()
+                    continue
+                if self._closed:
+                    return
+                slot.wake.clear()
+                self._idle.append(slot)
+            slot.wake.wait()
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """No new tasks; idle threads end, busy ones after the waiting tasks (cancelled with ``cancel_futures``)."""
+        with self._lock:
+            self._closed = True
+            idle, self._idle = self._idle, []
+            if cancel_futures:
+                while self._waiting:
+                    self._waiting.popleft()[0].cancel()
+        for slot in idle:
+            slot.task = None
+            slot.wake.set()
+        if wait:
+            for thread in list(self._threads):
+                if thread is not threading.current_thread():
+                    thread.join()

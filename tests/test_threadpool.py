@@ -1,0 +1,83 @@
+"""The request threads' pool: every task runs once, at most max_workers at a time, the warm thread first."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from moderation.threadpool import LifoThreadPool
+
+
+def test_every_task_runs_once_with_its_result_or_exception() -> None:
+    pool = LifoThreadPool(3)
+    futures = [pool.submit(lambda k: k * k, k) for k in range(200)]
+    assert [f.result(timeout=10) for f in futures] == [k * k for k in range(200)]
+    failed = pool.submit(lambda: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        failed.result(timeout=10)
+    pool.shutdown()
+
+
+def test_at_most_max_workers_run_at_once_and_the_rest_wait_in_order() -> None:
+    pool = LifoThreadPool(2)
+    gate = threading.Event()
+    running, most, order = [0], [0], []
+    lock = threading.Lock()
+
+    def task(k: int) -> None:
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+            order.append(k)  # the order the tasks start in
+        gate.wait(10)
+        with lock:
+            running[0] -= 1
+
+    futures = [pool.submit(task, k) for k in range(8)]
+    time.sleep(0.2)
+    assert running[0] == 2  # two started; six wait
+    gate.set()
+    for f in futures:
+        f.result(timeout=10)
+    assert most[0] == 2 and sorted(order) == list(range(8))
+    pool.shutdown()
+
+
+def test_waiting_tasks_run_first_in_first_out() -> None:
+    pool = LifoThreadPool(1)
+    gate = threading.Event()
+    order: list[int] = []
+    futures = [pool.submit(gate.wait, 10), *(pool.submit(order.append, k) for k in range(20))]
+    gate.set()
+    for f in futures:
+        f.result(timeout=10)
+    assert order == list(range(20))
+    pool.shutdown()
+
+
+def test_a_lone_clients_tasks_run_on_the_thread_that_went_idle_last() -> None:
+    pool = LifoThreadPool(2)
+    gate = threading.Event()
+    first = pool.submit(gate.wait, 10)
+    second = pool.submit(threading.get_ident)  # the first thread is busy: a second thread starts
+    second.result(timeout=10)
+    gate.set()
+    first.result(timeout=10)
+    time.sleep(0.2)  # both idle now
+    idents = {pool.submit(threading.get_ident).result(timeout=10) for _ in range(50)}
+    assert len(idents) == 1  # one after another, every task on the same (warm) thread
+    assert len(pool._threads) == 2  # though two were started
+    pool.shutdown()
+
+
+def test_shutdown_refuses_new_tasks_and_ends_the_threads() -> None:
+    pool = LifoThreadPool(2)
+    assert pool.submit(lambda: 7).result(timeout=10) == 7
+    pool.shutdown(wait=True)
+    assert all(not t.is_alive() for t in pool._threads)
+    with pytest.raises(RuntimeError, match="after shutdown"):
+        pool.submit(lambda: 1)
+    with pytest.raises(ValueError):
+        LifoThreadPool(0)
