@@ -30,3 +30,29 @@ def test_real_tagger_finds_a_repost_and_store_false_leaves_no_trace(store: Store
                                            "text": f"\"{text}\"\nNo, Japan should stay out of it."},
                         headers=auth(key)).get_json()
     assert quote["duplicate"] is None and quote["quotes"] and quote["quotes"][0]["source"] == "p1"
+
+
+def test_a_batch_that_stores_nothing_reads_in_one_transaction(store: Store, db_url: str) -> None:
+    from sqlalchemy import event
+
+    seed(store)
+    key = store.create_api_key("scorer")[0]
+    app = track_app(create_app({"database_url": db_url, "testing": True, "log_json": False}))
+    client = app.test_client()
+    comments = [{"text": f"Japan has every reason to work with NATO on point {i} while China builds up its navy.",
+                 "thread_id": "t1", "id": f"b{i}"} for i in range(5)]
+    begun: list[int] = []
+
+    def post(stored: bool) -> None:
+        begun.clear()
+        r = client.post("/v1/score/batch", json={"comments": comments, "store": stored}, headers=auth(key))
+        assert r.status_code == 200 and r.get_json()["count"] == 5, r.get_json()
+
+    post(False)  # opens the app's store, warms the key cache and the thread's workspace
+    from moderation.app.resources import get_store
+
+    event.listen(get_store(app).engine, "begin", lambda conn: begun.append(1))
+    post(False)
+    assert len(begun) == 1  # one snapshot for the five items: each one's duplicate lookup joins it
+    post(True)
+    assert len(begun) >= 5  # each stored item commits on its own (its index entry with its comment)
