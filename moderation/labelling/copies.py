@@ -114,12 +114,12 @@ def evidence(text: str, spans: Sequence[Quote], source: str, source_text: str, *
     """The evidence for one source: its words reproduced by any span (a copy of a quote-reply reproduces
     the quotes too), the marks and answers of the spans that reproduce some of it. `folded`: source_text is the
     duplicate index's folded text (no punctuation), so a mark cannot be looked up in it."""
-    src, src_grams = _words_grams(source_text)
+    src, src_grams, positional = _words_grams(source_text)
     span_grams = {q: _words_grams(q.text)[1] for q in spans}
     mine = sorted((q for q in spans if span_grams[q] & src_grams), key=lambda q: q.start)
     grams = set().union(*span_grams.values()) if spans else set()
     covered = [False] * len(src)
-    for i, gram in enumerate(_positional_grams(source_text)):
+    for i, gram in enumerate(positional):
         if gram in grams:
             covered[i:i + NGRAM] = _TRUE
     own_words = len(token_tuple(own_text(text, list(spans)))) if spans else len(token_tuple(text))
@@ -165,17 +165,12 @@ def _grams(text: str) -> frozenset[tuple[str, ...]]:
 
 
 @lru_cache(maxsize=8192)
-def _words_grams(text: str) -> tuple[tuple[str, ...], frozenset[tuple[str, ...]]]:
-    """A text's words and their NGRAM-grams (memoised: a thread's sources are compared with every new comment)."""
+def _words_grams(text: str) -> tuple[tuple[str, ...], frozenset[tuple[str, ...]], tuple[tuple[str, ...], ...]]:
+    """A text's words, the set of their NGRAM-grams, and those grams position by position (memoised: a thread's
+    sources are compared with every new comment)."""
     words = tuple(t for t, _, _ in token_tuple(text))
-    return words, frozenset(words[i:i + NGRAM] for i in range(len(words) - NGRAM + 1))
-
-
-@lru_cache(maxsize=8192)
-def _positional_grams(text: str) -> tuple[tuple[str, ...], ...]:
-    """A text's NGRAM-grams of words in order, position by position (memoised as _words_grams is)."""
-    words = _words_grams(text)[0]
-    return tuple(words[i:i + NGRAM] for i in range(len(words) - NGRAM + 1))
+    positional = tuple(words[i:i + NGRAM] for i in range(len(words) - NGRAM + 1))
+    return words, frozenset(positional), positional
 
 
 _TRUE = [True] * NGRAM

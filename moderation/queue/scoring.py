@@ -115,19 +115,19 @@ Adapt = Callable[[Thread, Verdict], Verdict]  # the per-thread stance adaptation
 def score_items(store: Store, engine: Engine, policy: Policy, items: list[ScoreItem], options: Options,
                 *, enqueue: bool = False, adapt: Adapt | None = None) -> list[Scored]:
     """Tag, (adapt,) route and (when options.store) store each item; enqueue puts it in its review queue."""
-    context = ThreadContext(store, engine)
-    # The store's threads are read before the first item, and again after an item stored a thread (with the item's
-    # thread's new comments, in one statement, when those are read for it).
-    sync = True
     # Nothing stored: the items' reads share one read transaction (one snapshot, one BEGIN and COMMIT for the
     # batch); the per-item blocks below join it.
     with store.atomic() if not (options.store or enqueue) else contextlib.nullcontext():
-        return _score_each(store, engine, policy, items, options, enqueue, adapt, context, sync)
+        return _score_each(store, engine, policy, items, options, enqueue, adapt)
 
 
 def _score_each(store: Store, engine: Engine, policy: Policy, items: list[ScoreItem], options: Options,
-                enqueue: bool, adapt: Adapt | None, context: ThreadContext, sync: bool) -> list[Scored]:
+                enqueue: bool, adapt: Adapt | None) -> list[Scored]:
+    context = ThreadContext(store, engine)
     results = []
+    # The store's threads are read before the first item, and again after an item stored a thread (with the item's
+    # thread's new comments, in one statement, when those are read for it).
+    sync = True
     for item in items:
         # One transaction per item (Store.atomic): the duplicate index entry the tagger adds is committed with the
         # comment, or not at all when anything after the lookup fails; its locks make two copies arriving at
