@@ -73,7 +73,8 @@ SETTINGS: tuple[Setting, ...] = (
             float),
     Setting("log_json", True, "Write structured JSON request logs to stderr", _bool),
     Setting("queue_off_topic_threshold", None, "Off-topic probability at or above which a comment goes to the "
-            "off-topic queue (default: the model's threshold at 90% precision, else 0.5)", float),
+            "off-topic queue (default: the site-trained model's threshold at 90% precision, else the shipped "
+            "model's best-F1 threshold)", float),
     Setting("queue_duplicate_similarity", 0.8, "Duplicate similarity at or above which a comment goes to the "
             "duplicate queue", float),
     Setting("queue_review_confidence", 0.6, "Stance confidence (top class probability) below which a comment "

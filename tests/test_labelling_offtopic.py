@@ -14,6 +14,7 @@ from moderation.labelling.relevance import Relevance
 from moderation.labelling.tagger import Tagger
 from moderation.model.artifact import load_model
 from moderation.queue import make_policy, route
+from moderation.queue.policy import default_off_topic_threshold
 from moderation.store import Store
 from tests.test_model_data import make_dataset
 from training.offtopic_model import threshold_at
@@ -52,7 +53,7 @@ def test_a_thread_with_only_a_title_judges_its_first_comment_on_the_title() -> N
                         threads=[thread])
     on = rel.score("Japan working with NATO makes the region safer.", thread)
     off = rel.score("Is the ramen shop near the station still open?", thread)
-    assert on["probability"] < 0.5 <= off["probability"], (on, off)
+    assert on["probability"] < default_off_topic_threshold() <= off["probability"], (on, off)
     assert "the title/target" in on["reason"] and f"[{default_model().name}]" in on["reason"]
 
 
@@ -100,7 +101,7 @@ def test_a_site_trained_model_changes_the_served_probability_and_the_queue(tmp_p
     scorer = load_model(tmp_path / "m")
     ds = load_dataset(data)
     rel = Relevance.fit([f"{t.title}\n{t.body}" for t in ds.threads] + [c.text for c in ds.comments],
-                        threads=ds.threads)
+                        threads=ds.threads, discussions=[(c.thread_id, c.text) for c in ds.comments])
     thread = ds.threads[0]
     comments = [c for c in ds.comments if c.thread_id == thread.id]
     default_tagger, site_tagger = Tagger(store, relevance=rel), Tagger(store, model=scorer, relevance=rel)

@@ -12,6 +12,7 @@ from moderation.cli import main
 from moderation.dataset import Comment, Dataset, load_dataset
 from moderation.labelling.relevance import FEATURES, Relevance
 from moderation.labelling.tagger import Tagger
+from moderation.queue.policy import default_off_topic_threshold
 from moderation.store import Store
 from moderation.verdict import Verdict
 from tests.conftest import seeds_dir
@@ -22,9 +23,10 @@ SEED = Path(__file__).resolve().parents[1] / "labels" / "kishida-nato"
 # FNC-1, SemEval and Perspectrum; never tuned on this thread) at the queue's default threshold 0.5, with the
 # article, on a store holding this thread alone: listed, not hidden, and exact (a new miss fails, and so does a
 # fixed one until it is taken off the list). Measured figures: benchmarks/off_topic.py (README).
-ON_TOPIC_MISSES = {"kishida-nato-003", "kishida-nato-006", "kishida-nato-013", "kishida-nato-022",
-                   "kishida-nato-029", "kishida-nato-037", "kishida-nato-046", "kishida-nato-050"}
+# Measured with the shipped model (nothing in it was chosen on the seed thread): on-topic comments it flags.
+ON_TOPIC_MISSES = {"kishida-nato-013", "kishida-nato-022", "kishida-nato-050"}
 TEASER_MISSES = {"LDP"}
+FLAG = default_off_topic_threshold()  # the queue's threshold with the shipped off-topic model
 
 
 def _seed() -> Dataset:
@@ -70,7 +72,7 @@ def test_own_text_excludes_the_quote(seed_tags: tuple) -> None:
 def test_off_topic_matches_the_hand_labels(seed_tags: tuple) -> None:
     ds, tags, _ = seed_tags
     misses = {c.id: t.off_topic for c, t in zip(ds.comments, tags, strict=True)
-              if (t.off_topic.probability >= 0.5) != c.off_topic}
+              if (t.off_topic.probability >= FLAG) != c.off_topic}
     assert set(misses) == ON_TOPIC_MISSES, misses
     assert tags[34].off_topic.probability > 0.9  # -035 "Damn keyboard, LOL.."
     assert all(set(t.off_topic.features) == set(FEATURES) and t.off_topic.source == "relevance" for t in tags)
@@ -84,7 +86,7 @@ def test_unrelated_stories_are_off_topic(seed_tags: tuple, name: str) -> None:
     ds, _, tagger = seed_tags
     comment = Comment(id=f"teaser-{name}", thread_id=ds.threads[0].id, text=_teasers()[name])
     tags = tagger.tag(comment, ds.threads[0], ds.comments, remember=False)
-    assert tags.off_topic.probability >= 0.5, tags.off_topic
+    assert tags.off_topic.probability >= FLAG, tags.off_topic
 
 
 def test_remember_false_stores_nothing_and_remember_adds(seed_tags: tuple, store: Store) -> None:

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from moderation.app import create_app
 from moderation.cli import main
 from moderation.dataset import load_dataset
-from moderation.labelling.offtopic import site_model
+from moderation.labelling.offtopic import default_model, site_model
 from moderation.model.artifact import load_model
 from moderation.queue import RULES, make_policy, route
 from moderation.queue.policy import DEFAULT_OFF_TOPIC
@@ -52,8 +52,13 @@ def test_the_manifest_threshold_is_used_unless_the_setting_overrides_it() -> Non
     assert make_policy(CONFIG, manifest).off_topic == 0.37
     assert route(_verdict(p_off=0.4), make_policy(CONFIG, manifest)).queue == "off-topic"
     assert make_policy({**CONFIG, "queue_off_topic_threshold": 0.8}, manifest).off_topic == 0.8
-    assert make_policy(CONFIG, {"version": "v1"}).off_topic == DEFAULT_OFF_TOPIC
-    assert make_policy(CONFIG, {"thresholds": {"off_topic": True}}).off_topic == DEFAULT_OFF_TOPIC
+    shipped = default_model().info["flag_threshold"]
+    assert 0.0 < shipped < 1.0 and shipped != DEFAULT_OFF_TOPIC
+    assert make_policy(CONFIG, {"version": "v1"}).off_topic == shipped
+    assert make_policy(CONFIG, {"thresholds": {"off_topic": True}}).off_topic == shipped
+    # A site model of an older feature format is not served, nor is its threshold used.
+    old = {**manifest, "off_topic_relevance": {"format": "moderation-offtopic-linear/1"}}
+    assert make_policy(CONFIG, old).off_topic == shipped
 
 
 def _dataset(folder: Path) -> Path:

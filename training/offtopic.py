@@ -4,9 +4,11 @@ Trained on the *train* splits of FNC-1 (each headline under its body, after the 
 unrelated = off-topic), SemEval-2016 6A (tweets under their target and under another one) and Perspectrum
 (perspectives under their claim and under another one): never on SFU (non-commercial) nor the seed thread.
 Features are computed by the product's own code (moderation.labelling.relevance); each set weighs the same and,
-within it, both classes; in a third of the rows the store is taken to hold this thread alone (no other thread
+within it, both classes; every other thread of a set has its discussion (its own comments, the one judged left
+out); in a third of the rows the store is taken to hold this thread alone (no other thread or discussion
 to compare with), and 30% of the cases are a thread's first few comments. C is chosen by log loss with folds
-grouped by thread. The output is bit-identical for the same data: print its sha256 and set DEFAULT_SHA256.
+grouped by thread; one log-odds shift then calibrates the probabilities to the comment sets' real off-topic
+rate (see build). The output is bit-identical for the same data: print its sha256 and set DEFAULT_SHA256.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from scipy.optimize import minimize_scalar
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 from moderation.labelling.offtopic import DEFAULT_PATH, FEATURES, FORMAT, LinearModel, row, sha256_file
@@ -46,7 +49,7 @@ def training_sets(data: Path, *, smoke: bool = False) -> list[OffTopicSet]:
 
 def set_rows(s: OffTopicSet, rng: random.Random) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Feature rows, labels and thread groups of one set, through Relevance as the tagger calls it."""
-    rel = Relevance.fit(s.docs, threads=s.threads)
+    rel = Relevance.fit(s.docs, threads=s.threads, discussions=s.comments)
     X, y, groups = [], [], []
     topic = None
     for case in s.cases:  # thread by thread, fewest earlier comments first: each topic grows, as the tagger's
@@ -59,11 +62,41 @@ def set_rows(s: OffTopicSet, rng: random.Random) -> tuple[np.ndarray, np.ndarray
             topic.add(c.id, c.text.strip())
         f = rel.topic_features(topic, text)
         if rng.random() < ALONE:
-            f = {**f, "has_other": False, "other_lex": 0.0, "other_sem": 0.0}
+            f = {**f, "has_other": False, "other_lex": 0.0, "other_sem": 0.0, "has_disc": False, "disc_lex": 0.0,
+                 "disc_sem": 0.0}
         X.append(row(f, text))
         y.append(float(case.off_topic))
         groups.append(f"{s.name}/{case.thread.id}")
     return np.asarray(X), np.asarray(y), groups
+
+
+def _shifted(p: np.ndarray, shift: float) -> np.ndarray:
+    z = np.log(np.clip(p, 1e-15, 1.0)) - np.log(np.clip(1.0 - p, 1e-15, 1.0))
+    return 1.0 / (1.0 + np.exp(-(z + shift)))
+
+
+def calibration_shift(y: np.ndarray, p: np.ndarray) -> float:
+    """The log-odds shift minimising the unweighted log loss of probabilities ``p`` for labels ``y`` (0.0 when
+    there is nothing to fit)."""
+    if not len(y) or y.min() == y.max():
+        return 0.0
+
+    def loss(d: float) -> float:
+        q = np.clip(_shifted(p, d), 1e-12, 1 - 1e-12)
+        return float(-np.mean(y * np.log(q) + (1 - y) * np.log(1 - q)))
+
+    return float(minimize_scalar(loss, bounds=(-8.0, 8.0), method="bounded", options={"xatol": 1e-9}).x)
+
+
+def best_f1_threshold(y: np.ndarray, p: np.ndarray) -> tuple[float, float]:
+    """The probability at or above which flagging gives the best F1 on (y, p), and that F1."""
+    order = np.argsort(-p, kind="stable")
+    hits = np.cumsum(y[order])
+    k = np.arange(1, len(y) + 1)
+    f1 = 2 * hits / (k + y.sum())
+    last = np.r_[p[order][1:] < p[order][:-1], True]  # cut only between distinct probabilities
+    i = int(np.argmax(np.where(last, f1, -1.0)))
+    return float(p[order][i]), float(f1[i])
 
 
 def build(data: Path, *, smoke: bool = False, log: object = print) -> dict:
@@ -87,15 +120,27 @@ def build(data: Path, *, smoke: bool = False, log: object = print) -> dict:
     Z = (X - mean) / scale
     cv = choose_c(Z, y, w, groups)
     coef, b = fit_logistic(Z, y, w, cv["C"])
+    # The fit weighs both classes alike (its probabilities answer "off-topic or not" at even odds); a comment
+    # section is mostly on topic. One shift of the log-odds, fitted by unweighted log loss on the out-of-fold
+    # predictions of the comment sets (comments moved under another thread at their real rate; FNC-1's pairs
+    # are not a comment section), calibrates the probabilities to such a section. The order is unchanged.
+    sections = names != "FNC-1 train"
+    shift = calibration_shift(y[sections], cv["oof"][sections])
+    b += shift
+    cv["oof"] = _shifted(cv["oof"], shift)
     per_set = {}
     for name, *_ in parts:
         m = names == name
         per_set[name] = {"roc_auc": round(float(roc_auc_score(y[m], cv["oof"][m])), 4),
                          "average_precision": round(float(average_precision_score(y[m], cv["oof"][m])), 4)}
     threshold, precision = threshold_at(y, cv["oof"])
+    flag, flag_f1 = best_f1_threshold(y[sections], cv["oof"][sections])
     info = {"format": FORMAT, "trained_on": [p[0] for p in parts], "rows": len(y), "C": cv["C"],
             "cv": {"grouped_by": "thread", "folds": cv["folds"], "log_loss_by_C": cv["log_loss_by_C"],
                    "out_of_fold": per_set, "threshold_p90": threshold, "threshold_precision": precision},
+            "flag_threshold": flag, "flag_threshold_f1": flag_f1,
+            "calibration": {"log_odds_shift": shift, "fitted_on": sorted({str(n) for n in names[sections]}),
+                            "off_topic_rate": float(y[sections].mean()) if sections.any() else None},
             "smoke": smoke}
     model = LinearModel("default model (FNC-1, SemEval, Perspectrum)", FEATURES, tuple(map(float, mean)),
                         tuple(map(float, scale)), tuple(map(float, coef)), b, info)

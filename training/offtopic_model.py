@@ -99,7 +99,7 @@ def dataset_rows(datasets: Sequence[Dataset], own_texts: Sequence[dict[str, str]
     X, y, groups, ids = [], [], [], []
     for k, ds in enumerate(datasets):
         rel = Relevance.fit([f"{t.title}\n{t.target}\n{t.body}" for t in ds.threads] + [c.text for c in ds.comments],
-                            threads=ds.threads)
+                            threads=ds.threads, discussions=[(c.thread_id, c.text) for c in ds.comments])
         by_thread: dict[str, list] = {t.id: [] for t in ds.threads}
         for c in ds.comments:
             by_thread[c.thread_id].append(c)

@@ -1,6 +1,8 @@
 """Off-topic material from public multi-thread data: comments on their own thread and moved under another one.
 
-Each set is threads, the documents a store of them would hold (for idf) and cases: a comment, the thread it is
+Each set is threads, the documents a store of them would hold (for idf), each thread's own comments (the
+discussions a store of them would hold: an off-topic comment is compared with the other threads' discussions,
+itself left out) and cases: a comment, the thread it is
 posted under, the earlier comments it is judged after, and whether it is off-topic there. Used by the default
 model's rebuild (training/offtopic.py: FNC-1, SemEval and Perspectrum train splits) and by
 benchmarks/off_topic.py (their test splits, SFU and the seed thread). The SFU comments (CC BY-NC-SA) are for
@@ -42,6 +44,7 @@ class OffTopicSet:
     threads: list[Thread]
     docs: list[str]
     cases: list[Case] = field(default_factory=list)
+    comments: list[tuple[str, str]] = field(default_factory=list)  # (thread id, text): each thread's own, in order
 
 
 def _ordered(cases: list[Case]) -> list[Case]:
@@ -63,6 +66,7 @@ def transplant(name: str, threads: list[Thread], texts: dict[str, list[str]], *,
     out = OffTopicSet(name, threads, [f"{t.title}\n{t.target}\n{t.body}" for t in threads]
                       + [x for t in threads for x in texts[t.id]])
     ids = [t.id for t in threads]
+    out.comments = [(t.id, x) for t in threads for x in texts[t.id]]
     for t in threads:
         own = [Comment(id=f"{t.id}/{i}", thread_id=t.id, text=x) for i, x in enumerate(texts[t.id])]
         others = [i for i in ids if i != t.id and texts[i]]
@@ -96,6 +100,7 @@ def fnc1(folder: Path, split: str, *, discussion: bool = False, seed: int = 0, e
         for r in csv.DictReader(fh):
             out.docs.append(r["Headline"])
             pairs[r["Body ID"]].append((r["Headline"], r["Stance"] == "unrelated"))
+    out.comments = [(threads[b].id, h) for b, rows in pairs.items() for h, off in rows if not off]
     rng = random.Random(seed)
     for b, rows in pairs.items():
         t = threads[b]
@@ -167,6 +172,7 @@ def seed(labels: Path, seeds: Path, *, article: bool) -> OffTopicSet:
                                              target=ds.threads[0].target)
     out = OffTopicSet("seed " + ("with article" if article else "title only"), [t],
                       [f"{t.title}\n{t.target}\n{t.body}", *(c.text for c in ds.comments)])
+    out.comments = [(t.id, c.text) for c in ds.comments]
     out.cases = [Case(t, ds.comments[:i], c, bool(c.off_topic)) for i, c in enumerate(ds.comments)]
     out.cases += [Case(t, ds.comments, Comment(id=f"teaser-{k}", thread_id=t.id, text=v), True)
                   for k, v in seed_teasers(seeds).items()]

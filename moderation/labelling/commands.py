@@ -41,7 +41,8 @@ def tag_folder(data: Path, model: Any = None, echo: Any = print, progress: Any =
 
     dataset = load_dataset(data)
     relevance = Relevance.fit([f"{t.title}\n{t.target}\n{t.body}" for t in dataset.threads]
-                              + [c.text for c in dataset.comments], threads=dataset.threads)
+                              + [c.text for c in dataset.comments], threads=dataset.threads,
+                              discussions=[(c.thread_id, c.text) for c in dataset.comments])
     by_thread: dict[str, list] = {t.id: [] for t in dataset.threads}
     for c in dataset.comments:
         by_thread[c.thread_id].append(c)

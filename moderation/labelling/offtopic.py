@@ -12,6 +12,7 @@ import contextlib
 import functools
 import hashlib
 import json
+import logging
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -20,8 +21,9 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "offtopic_default.json"
-DEFAULT_SHA256 = "d8e3eb418fe95961438182992718f9b6a46c941a12e75c8f230c0442e75a8fda"
-FORMAT = "moderation-offtopic-linear/1"
+DEFAULT_SHA256 = "8456baf11ebbf465b9380aaea2367f93368d4155e17f5467709826d1e23cfaa3"
+FORMAT = "moderation-offtopic-linear/2"  # /2: the other threads' discussions, and no-context terms
+_log = logging.getLogger(__name__)
 _LINK = re.compile(r"https?://|www\.", re.I)
 _WORDS = re.compile(r"\w+")
 
@@ -32,6 +34,10 @@ FEATURES = (
     "other_lex", "other_sem", "lex_margin", "sem_margin", "has_other",
     "has_body", "log_context", "no_context",
     "log_words", "log_terms", "no_terms", "has_link", "question",
+    # the other threads' discussions (moderation.labelling.discussions): best cosines, and the stem margin
+    "disc_lex", "disc_sem", "disc_margin",
+    # a comment with no earlier comment to match (a thread's first) leans on other evidence: its own terms
+    "nc_disc_lex", "nc_disc_sem", "nc_disc_margin", "nc_lex_margin", "nc_sem_margin", "nc_target", "nc_sem_target",
 )
 
 
@@ -50,6 +56,13 @@ def row(f: Mapping[str, Any], text: str) -> list[float]:
         "no_terms": float(int(f["n_terms"]) == 0), "has_link": float(bool(_LINK.search(text))),
         "question": float("?" in text),
     }
+    has_disc = bool(f.get("has_disc"))
+    values["disc_lex"] = float(f["disc_lex"]) if has_disc else 0.0
+    values["disc_sem"] = float(f["disc_sem"]) if has_disc else 0.0
+    values["disc_margin"] = values["disc_lex"] - own_lex if has_disc else 0.0
+    nc = values["no_context"]
+    for k in ("disc_lex", "disc_sem", "disc_margin", "lex_margin", "sem_margin", "target", "sem_target"):
+        values[f"nc_{k}"] = values[k] * nc
     return [values[k] for k in FEATURES]
 
 
@@ -114,6 +127,13 @@ def site_model(scorer: Any) -> LinearModel | None:
     manifest = getattr(scorer, "manifest", None)
     spec = manifest.get("off_topic_relevance") if isinstance(manifest, Mapping) else None
     if not spec:
+        return None
+    if spec.get("format") != FORMAT:  # trained by an older release over other features: not served
+        if getattr(scorer, "_off_topic_warned", False) is False:
+            _log.warning("the model's off-topic part is of format %s, not %s: the default off-topic model "
+                         "speaks until the model is retrained (moderation train)", spec.get("format"), FORMAT)
+            with contextlib.suppress(AttributeError):
+                scorer._off_topic_warned = True
         return None
     cached = getattr(scorer, "_off_topic_relevance", None)
     if cached is None:

@@ -5,7 +5,8 @@ built once per thread and grown as comments arrive); the other threads of the st
 (moderation.labelling.atlas). Features of a comment against them: tf-idf cosines over content stems to the
 article, the target, the thread's topical terms and the nearest earlier comment; character n-gram cosine and
 coverage; sentence-vector cosines to the article, the target, the discussion and the nearest earlier comment;
-the best cosines to any *other* thread; and the comment's own properties (moderation.labelling.offtopic.row).
+the best cosines to any *other* thread and to the other threads' discussions (their first comments:
+moderation.labelling.discussions); and the comment's own properties (moderation.labelling.offtopic.row).
 
 A linear model turns them into the off-topic probability: the shipped default (trained on FNC-1 and on
 comments moved under another thread, see training/offtopic.py) or the site's own (``moderation train`` with
@@ -25,6 +26,7 @@ from typing import Any
 
 from moderation.dataset import Thread
 from moderation.labelling.atlas import Atlas
+from moderation.labelling.discussions import DISCUSSION
 from moderation.labelling.offtopic import FEATURES, LinearModel, default_model, row
 from moderation.labelling.topic import ThreadTopic, Vocabulary, analyse
 from moderation.verdict import RELEVANCE
@@ -47,6 +49,7 @@ class Relevance:
         self.vocab = vocab or Vocabulary({}, {}, 1.0, 1.0)
         self._model = model
         self._synced = 0  # the store's thread seq the atlas holds threads up to (sync)
+        self._comments_synced = 0  # the store's comment seq the discussions hold comments up to
         self._sync_lock = threading.Lock()
         self.atlas = Atlas(self.vocab)
         for thread in threads:
@@ -62,11 +65,18 @@ class Relevance:
         """The idf of content stems."""
         return dict(self.vocab.idf)
 
+    def discuss(self, comments: Iterable[tuple[str, str]]) -> None:
+        """Add (thread id, text) comments, in the store's order, to their threads' discussions in the atlas."""
+        for thread_id, text in comments:
+            self.atlas.add_comment(thread_id, text)
+
     @classmethod
-    def fit(cls, docs: Iterable[str], seed: int = 0, threads: Iterable[Thread] = ()) -> Relevance:
+    def fit(cls, docs: Iterable[str], seed: int = 0, threads: Iterable[Thread] = (),
+            discussions: Iterable[tuple[str, str]] = ()) -> Relevance:
         """Learn idf weights from documents (articles, targets, comments); n-grams from a sample of them.
 
-        ``threads`` are the store's threads a comment is compared with ("closer to another thread").
+        ``threads`` are the store's threads a comment is compared with ("closer to another thread"), and
+        ``discussions`` their comments as (thread id, text), in order ("closer to another discussion").
         """
         docs = list(docs)
         sample = docs if len(docs) <= CHAR_FIT_DOCS else random.Random(seed).sample(docs, CHAR_FIT_DOCS)
@@ -84,12 +94,15 @@ class Relevance:
         n, n_char = len(docs), len(sample)
         idf, char_idf = _idf(df, n), _idf(char_df, n_char)
         vocab = Vocabulary(idf, char_idf, max(idf.values(), default=1.0), max(char_idf.values(), default=1.0))
-        return cls(vocab, threads)
+        out = cls(vocab, threads)
+        out.discuss(discussions)
+        return out
 
     @classmethod
     def from_store(cls, store: Any, version: str | None = None, extra: Iterable[str] = ()) -> Relevance:
         """Fit on the store's articles and (up to MAX_FIT_DOCS) comments up to the cutoff of a model version
-        (``None``: no model), plus any extra documents; the store's later threads join by :meth:`sync`.
+        (``None``: no model), plus any extra documents; the discussions are the threads' first comments up to
+        the cutoff. The store's later threads and comments join by :meth:`sync`.
 
         The cutoff is recorded in the store by the first worker that fits for the version, so every worker
         fits on the same documents and the same request gets the same off-topic verdict on each.
@@ -98,35 +111,68 @@ class Relevance:
         threads, comments = store.fit_documents_upto(MAX_FIT_DOCS, thread_seq, comment_seq)
         docs = [f"{th.title}\n{th.target}\n{th.body}" for th in threads]
         out = cls.fit([*docs, *comments, *extra], threads=threads)
-        out._synced = thread_seq
+        out.discuss((tid, text) for _, tid, text in store.discussions_upto(thread_seq, comment_seq, DISCUSSION))
+        out._synced, out._comments_synced = thread_seq, comment_seq
         return out
 
     def sync(self, store: Any) -> None:
-        """Add the threads the store holds past the last sync to the other threads a comment is compared with
-        (in the store's order): the atlas is the store's, not this worker's history."""
+        """Add the threads, then the comments, the store holds past the last sync to the other threads and
+        their discussions a comment is compared with (in the store's order): the atlas is the store's, not this
+        worker's history."""
         with self._sync_lock:
+            self._sync_threads(store)
             while True:
-                fresh = store.threads_after(self._synced)
-                for seq, thread in fresh:
-                    self.atlas.add(thread)
-                    self._synced = seq
-                if len(fresh) < SYNC_PAGE:
+                fresh = store.comments_after(self._comments_synced, SYNC_PAGE)
+                if not self._take_comments(store, fresh) or len(fresh) < SYNC_PAGE:
                     return
+
+    def _sync_threads(self, store: Any) -> None:
+        while True:
+            fresh = store.threads_after(self._synced, SYNC_PAGE)
+            for seq, thread in fresh:
+                self.atlas.add(thread)
+                self._synced = seq
+            if len(fresh) < SYNC_PAGE:
+                return
+
+    def _take_comments(self, store: Any, fresh: Sequence[tuple[int, str, str]]) -> bool:
+        """Add comments (seq, thread id, text) past the last one taken; a comment whose thread this relevance
+        has not read yet makes it read the threads first (False: read it again later, nothing is skipped)."""
+        for seq, thread_id, text in fresh:
+            if seq <= self._comments_synced:
+                continue
+            if not self.atlas.knows(thread_id):
+                self._sync_threads(store)
+                if not self.atlas.knows(thread_id):
+                    return False
+            self.atlas.add_comment(thread_id, text)
+            self._comments_synced = seq
+        return True
 
     @property
     def synced(self) -> int:
         """The store's thread seq the atlas holds threads up to."""
         return self._synced
 
-    def absorb(self, store: Any, fresh: Sequence[tuple[int, Thread]]) -> None:
-        """:meth:`sync` with the first page of threads read by the caller (``store.threads_after(self.synced)``,
-        read with other rows in one statement); threads another request added meanwhile are not added twice."""
+    @property
+    def comments_synced(self) -> int:
+        """The store's comment seq the atlas's discussions hold comments up to."""
+        return self._comments_synced
+
+    def absorb(self, store: Any, fresh: Sequence[tuple[int, Thread]],
+               comments: Sequence[tuple[int, str, str]] = ()) -> None:
+        """:meth:`sync` with the first page of threads and of comments read by the caller
+        (``store.thread_news(..., self.synced, self.comments_synced)``, read with other rows in one statement);
+        what another request added meanwhile is not added twice."""
         with self._sync_lock:
             for seq, thread in fresh:
                 if seq > self._synced:
                     self.atlas.add(thread)
                     self._synced = seq
-        if len(fresh) >= SYNC_PAGE:
+            if len(fresh) >= SYNC_PAGE:
+                self._sync_threads(store)
+            taken = self._take_comments(store, comments)
+        if not taken or len(comments) >= SYNC_PAGE:
             self.sync(store)
 
     def topic(self, thread: Thread, context: Sequence[tuple[str, str]] = ()) -> ThreadTopic:
@@ -145,7 +191,7 @@ class Relevance:
     def topic_features(self, topic: ThreadTopic, text: str) -> dict[str, Any]:
         """The features of a text against a thread topic and the other threads of the atlas."""
         f = topic.features(text)
-        return {**f, **self.atlas.others(topic.thread, f["own"], f["own_norm"], f["vector"])}
+        return {**f, **self.atlas.others(topic.thread, f["own"], f["own_norm"], f["vector"], text)}
 
     def score(self, text: str, thread: Thread, context: Sequence[tuple[str, str]] = (),
               quotes: Sequence[str] = (), model: LinearModel | None = None) -> dict[str, Any]:
@@ -188,4 +234,6 @@ def explain(f: dict[str, Any]) -> str:
                                                                    "; no shared terms")
     if f["has_other"] and f["other_sem"] > parts[best]:
         out += f"; closer to another thread, '{f['other_thread']}' ({f['other_sem']:.2f})"
+    if f.get("has_disc") and f["disc_sem"] > max(parts[best], f["sem_thread"] if f["n_context"] else -1.0):
+        out += f"; closer to the discussion under '{f['disc_thread']}' ({f['disc_sem']:.2f})"
     return out

@@ -37,8 +37,14 @@ class ThreadFeed(Protocol):
     def synced(self) -> int:
         """The store's thread seq it holds threads up to."""
 
-    def absorb(self, store: Any, fresh: Sequence[tuple[int, Thread]]) -> None:
-        """Take the threads stored after ``synced`` (the first page of them, read by the caller)."""
+    @property
+    def comments_synced(self) -> int:
+        """The store's comment seq it holds comments up to."""
+
+    def absorb(self, store: Any, fresh: Sequence[tuple[int, Thread]],
+               comments: Sequence[tuple[int, str, str]] = ()) -> None:
+        """Take the threads and comments stored after ``synced`` / ``comments_synced`` (the first page of each,
+        read by the caller)."""
 
 
 def _same(a: Thread, b: Thread) -> bool:
@@ -93,8 +99,8 @@ class Workspaces:
         ws = self._get(thread_id)
         feed = self.feed() if sync and self.feed is not None else None
         if feed is not None:
-            fresh, threads = store.thread_news(thread_id, ws.last_seq, feed.synced)
-            feed.absorb(store, threads)
+            fresh, threads, others = store.thread_news(thread_id, ws.last_seq, feed.synced, feed.comments_synced)
+            feed.absorb(store, threads, others)
         else:
             fresh = store.thread_comments_after(thread_id, ws.last_seq)
         if fresh:

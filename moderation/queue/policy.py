@@ -10,10 +10,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from moderation.labelling.offtopic import FORMAT as OFF_TOPIC_FORMAT
+from moderation.labelling.offtopic import default_model
 from moderation.verdict import Route, Verdict
 
 QUEUES = ("duplicate", "off-topic", "needs-review", "auto-approved")
-DEFAULT_OFF_TOPIC = 0.5
+DEFAULT_OFF_TOPIC = 0.5  # when the off-topic model names no threshold of its own
 DEFAULT_PRECISION = 0.9
 # The reject reason a queue's reviewer most often gives: what its picker starts on.
 QUEUE_REASONS = {"duplicate": "duplicate", "off-topic": "off_topic", "needs-review": "other",
@@ -30,7 +32,11 @@ class Policy:
 
 
 def manifest_off_topic_threshold(manifest: Mapping[str, Any]) -> float | None:
-    """The trained model's off-topic threshold (``manifest["thresholds"]["off_topic"]``), when it has one."""
+    """The trained model's off-topic threshold (``manifest["thresholds"]["off_topic"]``), when it has one and
+    its off-topic model is of the current format (an older one is not served: the default's threshold holds)."""
+    site = manifest.get("off_topic_relevance")
+    if isinstance(site, Mapping) and site.get("format") != OFF_TOPIC_FORMAT:
+        return None
     thresholds = manifest.get("thresholds")
     value = thresholds.get("off_topic") if isinstance(thresholds, Mapping) else None
     if isinstance(value, int | float) and not isinstance(value, bool):
@@ -38,12 +44,19 @@ def manifest_off_topic_threshold(manifest: Mapping[str, Any]) -> float | None:
     return None
 
 
+def default_off_topic_threshold() -> float:
+    """The shipped off-topic model's flagging threshold (its best F1 on its training comment sets, out of fold),
+    else DEFAULT_OFF_TOPIC: the queue's threshold while no site-trained model names one."""
+    value = default_model().info.get("flag_threshold")
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else DEFAULT_OFF_TOPIC
+
+
 def make_policy(config: Mapping[str, Any], manifest: Mapping[str, Any]) -> Policy:
     """The policy for these settings and this model's manifest."""
     off_topic = config.get("queue_off_topic_threshold")
     if off_topic is None:
         found = manifest_off_topic_threshold(manifest)
-        off_topic = DEFAULT_OFF_TOPIC if found is None else found
+        off_topic = default_off_topic_threshold() if found is None else found
     return Policy(float(off_topic), float(config["queue_duplicate_similarity"]),
                   float(config["queue_review_confidence"]))
 
