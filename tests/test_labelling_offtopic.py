@@ -17,7 +17,7 @@ from moderation.queue import make_policy, route
 from moderation.queue.policy import default_off_topic_threshold
 from moderation.store import Store
 from tests.test_model_data import make_dataset
-from training.offtopic_model import threshold_at
+from training.offtopic_model import fit_logistic, significant, threshold_at
 from training.train import train
 
 SEED = Path(__file__).resolve().parents[1] / "labels" / "kishida-nato"
@@ -80,6 +80,26 @@ def test_threshold_at_90_percent_precision() -> None:
     p = np.array([0.9, 0.8, 0.7, 0.65, 0.6, 0.3, 0.2, 0.1])
     assert threshold_at(y, p) == (0.7, 1.0)
     assert threshold_at(y, p, 0.75) == (0.6, 0.8)
+
+
+def test_a_fit_reaches_its_optimum_and_nudged_rows_publish_the_same_digits() -> None:
+    """Another machine sums the features in another order: the fit (to its optimum) must publish the same."""
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    Z = rng.normal(size=(3000, 12))
+    Z[:, 1] = Z[:, 0] + 1e-3 * rng.normal(size=3000)  # two nearly collinear features, as the nc_ copies are
+    y = (Z @ rng.normal(size=12) + rng.normal(size=3000) > 0).astype(float)
+    w = rng.uniform(0.5, 2.0, size=3000)
+    coef, b = fit_logistic(Z, y, w, 10.0)
+    nudged = Z * (1 + rng.integers(-4, 5, Z.shape) * np.finfo(float).eps)
+    coef2, b2 = fit_logistic(nudged, y, w, 10.0)
+    assert [significant(v) for v in (*coef, b)] == [significant(v) for v in (*coef2, b2)]
+    # and it is the optimum: the penalised loss's gradient vanishes there
+    p = 1 / (1 + np.exp(-(Z @ coef + b)))
+    wn = w / w.sum() * len(y)
+    assert np.max(np.abs(Z.T @ (wn * (p - y)) + coef / 10.0)) < 1e-6
+    assert abs(float(np.sum(wn * (p - y)))) < 1e-6
 
 
 def _site_data(tmp_path: Path) -> Path:

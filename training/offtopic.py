@@ -8,7 +8,8 @@ within it, both classes; every other thread of a set has its discussion (its own
 out); in a third of the rows the store is taken to hold this thread alone (no other thread or discussion
 to compare with), and 30% of the cases are a thread's first few comments. C is chosen by log loss with folds
 grouped by thread; one log-odds shift then calibrates the probabilities to the comment sets' real off-topic
-rate (see build). The output is bit-identical for the same data: print its sha256 and set DEFAULT_SHA256.
+rate (see build). Every fit runs to its optimum and the published numbers keep 7 significant digits, so the
+output is bit-identical for the same data on any machine: print its sha256 and set DEFAULT_SHA256.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 
 from moderation.labelling.offtopic import DEFAULT_PATH, FEATURES, FORMAT, LinearModel, row, sha256_file
 from moderation.labelling.relevance import Relevance
-from training.offtopic_model import choose_c, fit_logistic, standardise, threshold_at
+from training.offtopic_model import choose_c, fit_logistic, significant, standardise, threshold_at
 from training.offtopic_sets import OffTopicSet, fnc1, perspectrum, semeval
 
 EARLY = 0.3  # share of cases that are among a thread's first comments
@@ -125,8 +126,8 @@ def build(data: Path, *, smoke: bool = False, log: object = print) -> dict:
     # predictions of the comment sets (comments moved under another thread at their real rate; FNC-1's pairs
     # are not a comment section), calibrates the probabilities to such a section. The order is unchanged.
     sections = names != "FNC-1 train"
-    shift = calibration_shift(y[sections], cv["oof"][sections])
-    b += shift
+    shift = significant(calibration_shift(y[sections], cv["oof"][sections]))
+    coef, b = np.vectorize(significant)(coef), significant(b + shift)
     cv["oof"] = _shifted(cv["oof"], shift)
     per_set = {}
     for name, *_ in parts:
@@ -135,6 +136,8 @@ def build(data: Path, *, smoke: bool = False, log: object = print) -> dict:
                          "average_precision": round(float(average_precision_score(y[m], cv["oof"][m])), 4)}
     threshold, precision = threshold_at(y, cv["oof"])
     flag, flag_f1 = best_f1_threshold(y[sections], cv["oof"][sections])
+    threshold = None if threshold is None else significant(threshold)
+    flag, precision, flag_f1 = significant(flag), significant(precision), significant(flag_f1)
     info = {"format": FORMAT, "trained_on": [p[0] for p in parts], "rows": len(y), "C": cv["C"],
             "cv": {"grouped_by": "thread", "folds": cv["folds"], "log_loss_by_C": cv["log_loss_by_C"],
                    "out_of_fold": per_set, "threshold_p90": threshold, "threshold_precision": precision},

@@ -1,7 +1,8 @@
 """Fitting the off-topic model (moderation.labelling.offtopic.LinearModel): the default's and a site's.
 
-Both are an L2-regularised logistic regression over the standardised relevance features, fitted by L-BFGS
-from zero (deterministic: the same rows give the same bytes). A site's model *refines* the default: it learns
+Both are an L2-regularised logistic regression over the standardised relevance features, fitted by Newton's
+method from zero to its optimum (deterministic: the same rows give the same bytes, and rows that differ in their
+last bits, as another machine's do, give the same published digits). A site's model *refines* the default: it learns
 a correction ``d`` to the default's weights, penalised toward zero, so a few labels move it a little and many
 labels move it far. C is chosen by cross-validated log loss with folds grouped by thread.
 """
@@ -12,7 +13,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from scipy.optimize import minimize
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GroupKFold
 
@@ -21,25 +21,52 @@ from moderation.labelling.offtopic import FEATURES, LinearModel, default_model, 
 from moderation.labelling.relevance import Relevance
 
 C_GRID = (0.01, 0.1, 1.0, 10.0)
+SIGNIFICANT = 7  # digits kept of a published number: a fit run to its optimum agrees far beyond them on any
+# machine, while its last bits (summation order, SIMD width) do not
 PRECISION = 0.9  # the queue threshold is the lowest probability whose out-of-fold precision reaches this
 
 
 def fit_logistic(Z: np.ndarray, y: np.ndarray, w: np.ndarray, C: float,
                  offset: np.ndarray | None = None) -> tuple[np.ndarray, float]:
-    """Weights and intercept minimising weighted log loss + |coef|^2 / (2C), logits offset by ``offset``."""
+    """Weights and intercept minimising weighted log loss + |coef|^2 / (2C), logits offset by ``offset``.
+
+    Newton's method with a backtracking line search, run until the step is below 1e-13: the loss is strictly
+    convex (one minimum) and a second-order method reaches it to the last digits, where a first-order one stops
+    wherever the rows' rounding (summation order, SIMD width: it differs between machines) steered its steps.
+    """
     off = np.zeros(len(y)) if offset is None else offset
+    A = np.hstack([Z, np.ones((len(y), 1))])
     w = w / w.sum() * len(y)
+    ridge = np.full(A.shape[1], 1.0 / C)
+    ridge[-1] = 0.0  # the intercept is not penalised
 
-    def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
-        z = off + Z @ theta[:-1] + theta[-1]
-        p = 1.0 / (1.0 + np.exp(-z))
-        value = float(np.sum(w * (np.logaddexp(0.0, z) - y * z)) + theta[:-1] @ theta[:-1] / (2 * C))
-        g = w * (p - y)
-        return value, np.append(Z.T @ g + theta[:-1] / C, g.sum())
+    def loss(theta: np.ndarray) -> float:
+        z = off + A @ theta
+        return float(np.sum(w * (np.logaddexp(0.0, z) - y * z)) + 0.5 * ridge @ (theta * theta))
 
-    res = minimize(loss, np.zeros(Z.shape[1] + 1), jac=True, method="L-BFGS-B",
-                   options={"maxiter": 5000, "gtol": 1e-9})
-    return res.x[:-1], float(res.x[-1])
+    theta = np.zeros(A.shape[1])
+    value = loss(theta)
+    for _ in range(100):
+        p = 1.0 / (1.0 + np.exp(-(off + A @ theta)))
+        grad = A.T @ (w * (p - y)) + ridge * theta
+        hess = (A * (w * p * (1.0 - p))[:, None]).T @ A + np.diag(ridge) + 1e-12 * np.eye(A.shape[1])
+        step = np.linalg.solve(hess, grad)
+        t = 1.0
+        while t > 1e-10:
+            new = loss(theta - t * step)
+            # Armijo's decrease, or a change the loss's own rounding cannot tell (at the optimum: take it)
+            if new <= value - 1e-4 * t * (grad @ step) or new - value <= 1e-13 * abs(value):
+                break
+            t *= 0.5
+        theta, value = theta - t * step, new
+        if np.max(np.abs(t * step)) < 1e-13:
+            break
+    return theta[:-1], float(theta[-1])
+
+
+def significant(x: float, digits: int = SIGNIFICANT) -> float:
+    """``x`` to ``digits`` significant digits: what a published model keeps of a fitted number."""
+    return float(f"{x:.{digits}g}")
 
 
 def _logloss(y: np.ndarray, p: np.ndarray, w: np.ndarray) -> float:
@@ -81,7 +108,8 @@ def threshold_at(y: np.ndarray, p: np.ndarray, precision: float = PRECISION) -> 
 def standardise(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Column means and scales (1 for a constant column)."""
     mean, scale = X.mean(axis=0), X.std(axis=0)
-    return mean, np.where(scale > 0, scale, 1.0)
+    scale = np.where(scale > 0, scale, 1.0)
+    return np.vectorize(significant)(mean), np.vectorize(significant)(scale)
 
 
 def dataset_rows(datasets: Sequence[Dataset], own_texts: Sequence[dict[str, str]] | None = None,
