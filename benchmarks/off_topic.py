@@ -36,11 +36,12 @@ from sklearn.metrics import average_precision_score, precision_recall_curve, roc
 
 from moderation.labelling.relevance import Relevance
 from moderation.labelling.tagger import Tagger
+from moderation.queue.policy import default_off_topic_threshold
 from moderation.store import open_store
 from training.offtopic_sets import OffTopicSet, fnc1, perspectrum, seed, semeval, sfu
 
 ROOT = Path(__file__).resolve().parents[1]
-FLAG = 0.5  # the queue's default off-topic threshold (no site model)
+FLAG = default_off_topic_threshold()  # the queue's off-topic threshold with the shipped model (no site model)
 
 
 def load_average() -> str:
@@ -67,7 +68,7 @@ def sets(data: Path, seeds: Path, smoke: bool) -> list[OffTopicSet]:
 
 def product_scores(s: OffTopicSet) -> tuple[np.ndarray, float]:
     """The tagger's off-topic probability of every case (the service's path), and the tagging rate."""
-    relevance = Relevance.fit(s.docs, threads=s.threads)
+    relevance = Relevance.fit(s.docs, threads=s.threads, discussions=s.comments)
     with (tempfile.TemporaryDirectory(prefix="offtopic-bench-") as tmp,
           open_store(f"sqlite:///{Path(tmp) / 'index.db'}") as store):
         tagger = Tagger(store, relevance=relevance)
@@ -113,9 +114,20 @@ def seed_acceptance(s: OffTopicSet, p: np.ndarray) -> str:
     teasers = {c.comment.id[len("teaser-"):]: q for c, q in zip(s.cases, p, strict=True)
                if c.comment.id.startswith("teaser")}
     missed = [k for k, q in teasers.items() if q < FLAG]
-    return (f"  {s.name}: on-topic flagged at >= {FLAG}: {len(on)} of {n_on} {on} (target <= 3); "
+    return (f"  {s.name}: on-topic flagged at >= {FLAG:.3f}: {len(on)} of {n_on} {on} (target <= 3); "
             f"throw-away line {', '.join(f'{k} {v:.3f}' for k, v in throw.items())}; teasers flagged "
             f"{len(teasers) - len(missed)} of {len(teasers)} (missed: {missed}); first comment {p[0]:.3f}")
+
+
+def first_comments(s: OffTopicSet, p: np.ndarray) -> str:
+    """On-topic comments flagged among a thread's first (nothing earlier) against those after (issue 13: none is
+    flagged for being first)."""
+    first = [q >= FLAG for c, q in zip(s.cases, p, strict=True) if not c.off_topic and not c.earlier]
+    later = [q >= FLAG for c, q in zip(s.cases, p, strict=True) if not c.off_topic and c.earlier]
+    if not first or not later:
+        return ""
+    return (f"; on-topic flagged at >= {FLAG:.3f}: first comments {sum(first)} of {len(first)} "
+            f"({np.mean(first):.1%}), later ones {sum(later)} of {len(later)} ({np.mean(later):.1%})")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -150,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
         tf = "/".join(f"{v:.3f}" for v in got["tfidf"])
         print(f"{s.name:<24}{len(y):>7}{int(y.sum()):>6}  {cells}{tf:<31}{target}")
         notes.append(f"  {s.name}: {rate:.0f} comments/s through the tagger (store lookups included); "
-                     f"distinct probabilities {len(set(p.tolist()))} of {len(p)}")
+                     f"distinct probabilities {len(set(p.tolist()))} of {len(p)}" + first_comments(s, p))
         if s.name.startswith("seed"):
             notes.append(seed_acceptance(s, p))
     print("\n".join(notes))
