@@ -36,6 +36,8 @@ class Discussions:
     def __init__(self, vocab: Vocabulary, dim: int) -> None:
         self.vocab = vocab
         self._postings: dict[str, dict[int, float]] = {}  # stem -> row -> summed weight
+        # stem -> its postings as arrays (rows, weights), made at the first lookup after the stem last changed
+        self._arrays: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._lex_sq = np.zeros(8)  # per row: squared norm of the stem sum
         self._sem = np.zeros((8, dim))  # per row: sum of sentence vectors
         self._counts = np.zeros(8, dtype=np.int64)
@@ -72,12 +74,39 @@ class Discussions:
                 cell = self._postings.setdefault(t, {})
                 dot += u * cell.get(row, 0.0)
                 cell[row] = cell.get(row, 0.0) + u
+                self._arrays.pop(t, None)
             self._lex_sq[row] += 2.0 * dot + 1.0
         self._sem[row] += meaning(text)
         self._counts[row] += 1
         rows = self._texts.setdefault(text_key(text), {})
         rows[row] = rows.get(row, 0) + 1
         return True
+
+    def _postings_of(self, stem: str) -> tuple[np.ndarray, np.ndarray] | None:
+        got = self._arrays.get(stem)
+        if got is None:
+            cell = self._postings.get(stem)
+            if not cell:
+                return None
+            got = (np.fromiter(cell.keys(), np.int64, len(cell)), np.fromiter(cell.values(), np.float64, len(cell)))
+            self._arrays[stem] = got
+        return got
+
+    def _lex_dots(self, own: Mapping[str, float], own_norm: float, n: int) -> np.ndarray:
+        """The stem dot product of the unit text with every row's sum. ``np.bincount`` adds each row's terms in
+        the order given (the text's stems in order), as a loop over the postings would: the same bits, without a
+        Python step per (stem, row) — FNC-1's long bodies under 1,600 threads made that loop 30 ms a comment."""
+        if not own_norm:
+            return np.zeros(n)
+        rows, terms = [], []
+        for t, w in own.items():
+            got = self._postings_of(t)
+            if got is not None:
+                rows.append(got[0])
+                terms.append((w / own_norm) * got[1])
+        if not rows:
+            return np.zeros(n)
+        return np.bincount(np.concatenate(rows), np.concatenate(terms), minlength=n)[:n]
 
     def best(self, own: Mapping[str, float], own_norm: float, vector: np.ndarray, text: str,
              skip: set[int]) -> tuple[float, float, int]:
@@ -99,14 +128,7 @@ class Discussions:
                 live[r] = False
         if not live.any():
             return 0.0, 0.0, -1
-        lex_dot = np.zeros(n)
-        if own_norm:
-            for t, w in own.items():
-                cell = self._postings.get(t)
-                if cell:
-                    q = w / own_norm
-                    for r, v in cell.items():
-                        lex_dot[r] += q * v
+        lex_dot = self._lex_dots(own, own_norm, n)
         lex_sq = self._lex_sq[:n].copy()
         sem_dot = self._sem[:n] @ vector
         sem_sq = np.einsum("ij,ij->i", self._sem[:n], self._sem[:n])
