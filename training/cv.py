@@ -78,7 +78,7 @@ def cross_validate(records: Sequence[dict], y: np.ndarray, groups: np.ndarray, *
     y_cv, g_cv = y[rows], groups[rows]
     recs = [records[i] for i in rows]
     classes = np.unique(y)
-    X = build_pipeline(features, seed=seed).named_steps["features"].fit(recs).transform(recs)
+    X = build_pipeline(features, seed=seed).named_steps["features"].fit_transform(recs)
     oof = {s: np.zeros((len(rows), len(classes))) for s in settings}
     splits = folds(y_cv, g_cv, n_splits, seed)
     start(len(splits) * len(settings))

@@ -85,6 +85,14 @@ class QuoteIndex:
         origin = {q.source: self.sources.index(q.source) for q in quotes or () if q.source in self.sources}
         spans = [(q.start, q.end, origin[q.source]) for q in quotes or () if q.source in origin]
         grams = self._grams
+        if not spans:  # most comments: every 4-gram is this source's, the newest (largest) ordinal of any list
+            for gram in _ngrams(toks):
+                hits = grams.get(gram)
+                if hits is None:
+                    grams[gram] = [ordinal]
+                elif hits[-1] != ordinal:
+                    hits.append(ordinal)
+            return
         for i, gram in enumerate(_ngrams(toks)):
             owner = ordinal
             if spans:
