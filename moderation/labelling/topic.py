@@ -38,7 +38,7 @@ def word_grams(word: str) -> tuple[str, ...]:
     return tuple(w[i:i + n] for n in GRAMS for i in range(len(w) - n + 1))
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=2048)  # a site's (or FNC-1's) articles recur under many threads: keep 2,048 of them
 def analyse(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Content stems (cut to PREFIX letters) and character n-grams of the content words of a text."""
     stems: list[str] = []
