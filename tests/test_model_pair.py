@@ -123,3 +123,14 @@ def test_thread_cache_is_reused_bounded_and_not_pickled() -> None:
     assert "_threads" not in pickle.loads(pickle.dumps(features)).__dict__
     features.fit(RECORDS[:2])
     assert "_threads" not in features.__dict__
+
+
+def test_a_large_transform_shared_out_to_processes_is_the_one_process_matrix() -> None:
+    from moderation.labelling.owntext import PARALLEL_FROM
+
+    records = [{**r, "text": f"{r['text']} Item {k} of {k % 97} says more."}
+               for k in range(PARALLEL_FROM + 10) for r in RECORDS[k % len(RECORDS):][:1]]
+    pf = PairFeatures(terms=("x", "c", "t"), hash_bits=12).fit(records)
+    shared, alone = pf.transform(records), pf._transform(records)
+    assert shared.shape == alone.shape == (len(records), pf.n_dense_ + 2**12)
+    assert (shared != alone).nnz == 0
