@@ -94,12 +94,10 @@ class QuoteIndex:
                     hits.append(ordinal)
             return
         for i, gram in enumerate(_ngrams(toks)):
-            owner = ordinal
-            if spans:
-                # 4-grams inside a quote of this comment belong to the quote's source: a quote of a quote
-                # is attributed to where the words were first written.
-                start, end = toks[i][1], toks[i + NGRAM - 1][2]
-                owner = next((o for lo, hi, o in spans if lo <= start and end <= hi), ordinal)
+            # 4-grams inside a quote of this comment belong to the quote's source: a quote of a quote is
+            # attributed to where the words were first written.
+            start, end = toks[i][1], toks[i + NGRAM - 1][2]
+            owner = next((o for lo, hi, o in spans if lo <= start and end <= hi), ordinal)
             hits = grams.get(gram)
             if hits is None:
                 grams[gram] = [owner]

@@ -157,24 +157,24 @@ class ClaimConditioned(TransformerMixin, BaseEstimator):
 
     def fit(self, records: Sequence[Mapping[str, Any]], y: object = None) -> ClaimConditioned:
         """Fit the inner features and pick the targets (and the columns) that get their own block."""
-        self._fit(records, y, keep=False)
+        self._take(records, clone(self.features).fit(records, y))
         return self
 
     def fit_transform(self, records: Sequence[Mapping[str, Any]], y: object = None, **_: Any) -> sp.csr_matrix:
         """``fit(records).transform(records)`` (equal to ~1e-15: the tf-idf normalises in another order), the
         inner features computed once: training's rows are analysed one time, not twice (FNC-1's 13k related
         pairs: a long article's analysis takes milliseconds)."""
-        X = self._fit(records, y, keep=True)
+        inner = clone(self.features)
+        X = inner.fit_transform(records, y)
+        self._take(records, inner)
         return self._expand(X, records)
 
-    def _fit(self, records: Sequence[Mapping[str, Any]], y: object, keep: bool) -> Any:
+    def _take(self, records: Sequence[Mapping[str, Any]], fitted: Any) -> None:
+        """Keep the fitted inner features; pick the targets with a block and the columns they copy."""
         counts = Counter(str(r.get("target") or "") for r in records)
         known = sorted((t for t, n in counts.items() if t and n >= self.min_count), key=lambda t: (-counts[t], t))
         self.targets_ = sorted(known[: self.max_targets])
-        self.features_ = clone(self.features)
-        X = self.features_.fit_transform(records, y) if keep else None
-        if not keep:
-            self.features_.fit(records, y)
+        self.features_ = fitted
         probe = list(records[:1])
         widths = [(name, step.transform(probe).shape[1]) for name, step in self.features_.transformer_list]
         self.n_base_ = sum(w for _, w in widths)
@@ -184,7 +184,6 @@ class ClaimConditioned(TransformerMixin, BaseEstimator):
         self.block_columns_ = np.concatenate(keep) if keep else np.zeros(0, dtype=np.int64)
         self.block_map_ = np.full(self.n_base_, -1, dtype=np.int64)
         self.block_map_[self.block_columns_] = np.arange(len(self.block_columns_))
-        return X
 
     def target_index(self, target: str) -> int:
         """Block of a target (-1: shared block only)."""
