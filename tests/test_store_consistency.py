@@ -160,3 +160,47 @@ def test_a_relabel_naming_an_unknown_duplicate_is_422_and_export_import_round_tr
         assert again.get_comment("n1").text == store.get_comment("n1").text
     exported = {c.id: c for c in load_dataset(tmp_path / "export").comments}
     assert exported["n1"].duplicate_of == "c1" and exported["n1"].stance == "favor"
+
+
+def test_a_comment_committing_after_a_later_one_is_not_skipped_by_the_workspaces(store: Store) -> None:
+    """Row numbers are handed out at INSERT, rows become visible at COMMIT: were a later comment (higher seq) to
+    commit first, a worker reading "after the last seq I hold" would skip the earlier one for good, and its
+    verdicts would differ from a fresh worker's. Storing serialises comment inserts to commit order instead."""
+    from moderation.labelling.workspace import Workspaces
+
+    seed(store)
+    inserted, release, second_done = threading.Event(), threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def first() -> None:
+        try:
+            with store.atomic():
+                store.save_scored(Comment(id="early", thread_id="t1", text="The first of two, slow to commit."))
+                inserted.set()
+                release.wait(10)
+        except BaseException as exc:  # noqa: BLE001 - reported by the test
+            errors.append(exc)
+
+    def second() -> None:
+        try:
+            store.save_scored(Comment(id="late", thread_id="t1", text="The second of two, quick to commit."))
+            second_done.set()
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    workspaces = Workspaces()
+    before = [c.id for c in workspaces.stored(store, "t1")]
+    a = threading.Thread(target=first)
+    a.start()
+    assert inserted.wait(10)
+    b = threading.Thread(target=second)
+    b.start()
+    second_done.wait(1.0)  # without the serialisation it commits at once, ahead of the first
+    while_waiting = [c.id for c in workspaces.stored(store, "t1")]  # a worker reads in between
+    release.set()
+    a.join(10)
+    b.join(10)
+    assert not errors, errors
+    assert "early" not in while_waiting  # not committed yet
+    assert [c.id for c in workspaces.stored(store, "t1")] == [*before, "early", "late"]
+    assert [c.id for c in Workspaces().stored(store, "t1")] == [*before, "early", "late"]  # a fresh worker agrees

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -22,6 +22,8 @@ from moderation.store import schema
 # What a store that stops answering mid-operation raises (connection refused or lost, SQLite file locked past
 # its timeout): callers catch this name, not the driver's.
 StoreUnavailable = OperationalError
+_ROWS_LOCK = (0x726F7773, 0)  # "rows": PostgreSQL's two-key advisory lock that puts thread and comment rows in order
+_TAKE_ROWS_LOCK = text("SELECT pg_advisory_xact_lock(:c, :k)").bindparams(c=_ROWS_LOCK[0], k=_ROWS_LOCK[1])
 
 
 def utcnow() -> datetime:
@@ -48,6 +50,16 @@ class StoreBase:
         if os.getpid() != self._pid:
             self.engine.dispose(close=False)
             self._pid = os.getpid()
+
+    def _rows_in_commit_order(self, conn: Connection) -> None:
+        """Before inserting threads or comments: their row numbers (seq) follow commit order.
+
+        PostgreSQL hands out seq at INSERT and shows the row at COMMIT, so a later row could commit first, and a
+        reader that asks for "rows after the last seq I hold" (the workspaces, the relevance feed) would skip the
+        earlier one for good. Inserting transactions take this lock, held until they end, so a row's seq is only
+        handed out once every lower one is committed or gone. SQLite's write transactions are serial already."""
+        if self.dialect == "postgresql":
+            conn.execute(_TAKE_ROWS_LOCK)
 
     @contextmanager
     def read(self) -> Iterator[Connection]:

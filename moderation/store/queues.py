@@ -62,6 +62,7 @@ class QueuesMixin(StoreBase):
                     queue: dict[str, Any] | None = None) -> dict[str, Any]:
         """In one transaction: the inline thread and the comment if new, and its queue item if given."""
         with self.write() as conn:
+            self._rows_in_commit_order(conn)
             if thread is not None:
                 self._ensure_thread(conn, thread)
             stored = self._ensure_comment(conn, comment)

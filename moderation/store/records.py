@@ -72,6 +72,7 @@ class RecordsMixin(StoreBase):
         ``dup_entries`` (one per comment, in order; computed lazily is fine) join the duplicate index with them.
         """
         with self.write() as conn:
+            self._rows_in_commit_order(conn)
             clash = self.existing_ids(conn, schema.threads, (t.id for t in dataset.threads))
             if clash:
                 raise ConflictError(f"thread {sorted(clash)[0]!r} is already in the store")
