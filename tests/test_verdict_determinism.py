@@ -175,3 +175,25 @@ def test_a_batch_reads_the_stores_threads_once_and_again_after_an_item_brings_a_
             assert after[0].verdict.off_topic.probability > alone[0].verdict.off_topic.probability
     finally:
         close_app(app)
+
+
+def test_a_threads_walked_verdicts_follow_a_new_article_like_a_fresh_worker(db_url: str) -> None:
+    """The pages' verdicts of a thread (one walk, kept until the thread grows) are re-judged when another
+    article arrives in the store: they are the ones a worker started after it gives, not the earlier ones."""
+    from moderation.dataset import Comment, Thread
+    from moderation.labelling.tagger import Tagger
+
+    _seeded(db_url)
+    with open_store(db_url) as store, open_store(db_url) as other_worker:
+        thread = store.get_thread("kishida-nato")
+        comments = store.thread_comments(thread.id)
+        first = Tagger(store)
+        before = [v.off_topic for v in first.thread_verdicts(thread, comments)]
+        other = Thread(id="boj", title="Bank of Japan holds rates as the yen slides", target="the Bank of Japan",
+                       body="The Bank of Japan left rates unchanged; the yen fell to a new low against the dollar.")
+        store.save_scored(Comment(id="boj-1", thread_id="boj", text="The yen is collapsing and the BoJ does nothing."),
+                          thread=other, queue=None)
+        again = [v.off_topic for v in first.thread_verdicts(thread, comments)]
+        fresh = [v.off_topic for v in Tagger(other_worker).thread_verdicts(thread, comments)]
+        assert again == fresh
+        assert again != before  # the new article is evidence: some probability moved

@@ -138,9 +138,14 @@ class Workspaces:
 
     def walk(self, thread: Thread, comments: Sequence[Comment], judge: Callable[[Comment, ThreadState], T]
              ) -> list[T]:
-        """``judge`` of each comment against a state holding the comments before it (kept until the thread grows)."""
+        """``judge`` of each comment against a state holding the comments before it (kept until the thread, or
+        the other threads the feed holds, grow)."""
         ws = self._get(thread.id)
-        key = ((thread.id, thread.title, thread.body, thread.target), tuple(c.id for c in comments))
+        # The other threads the feed holds are evidence too (off-topic: closer to another article's discussion),
+        # so the walk is kept only while they have not grown either.
+        feed = self.feed() if self.feed is not None else None
+        others = (feed.synced, feed.comments_synced) if feed is not None else None
+        key = ((thread.id, thread.title, thread.body, thread.target), tuple(c.id for c in comments), others)
         walked = ws.walked
         if walked is not None and walked[0] == key:
             return walked[1]
