@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator, Sequence
-from collections.abc import Set as AbstractSet
 from functools import lru_cache
 
 from moderation.verdict import Quote
@@ -43,7 +42,7 @@ def token_tuple(text: str) -> tuple[Token, ...]:
     return tuple((_fold(m.group()), m.start(), m.end()) for m in _TOKEN.finditer(text))
 
 
-_NO_SOURCE: frozenset[int] = frozenset()
+_NO_SOURCE: tuple[int, ...] = ()
 
 
 def _ngrams(toks: Sequence[Token]) -> Iterator[tuple[str, ...]]:
@@ -121,19 +120,20 @@ class QuoteIndex:
         """Every span of the text that reproduces an indexed source, even when they leave no own text."""
         toks = token_tuple(text)
         get = self._grams.get
-        # The sources of each 4-gram (one shared empty set for the 4-grams no source holds: never changed).
-        grams = [set(hits) if (hits := get(gram)) else _NO_SOURCE for gram in _ngrams(toks)]
+        # The sources of each 4-gram: the index's own list (each source once, in index order; read, never changed
+        # here, and not copied: a comment of a long thread has hundreds of 4-grams), () where no source holds it.
+        grams = [get(gram) or _NO_SOURCE for gram in _ngrams(toks)]
         quotes = []
         for lo, hi in _lines(text, toks):
             quotes += self._spans(text, toks, grams, lo, hi)
         return _with_headers(text, quotes)
 
-    def _recurring(self, grams: Sequence[AbstractSet[int]], lo: int, hi: int) -> bool:
+    def _recurring(self, grams: Sequence[Sequence[int]], lo: int, hi: int) -> bool:
         """Every 4-gram of tokens [lo, hi) was written by RECURRING comments of their own: a byline, a sign-off."""
         article = self.sources.index(ARTICLE) if ARTICLE in self.sources else -1
-        return all(len(grams[i] - {article}) >= RECURRING for i in range(lo, hi - NGRAM + 1))
+        return all(len(grams[i]) - (article in grams[i]) >= RECURRING for i in range(lo, hi - NGRAM + 1))
 
-    def _spans(self, text: str, toks: Sequence[Token], grams: Sequence[AbstractSet[int]], lo: int, hi: int
+    def _spans(self, text: str, toks: Sequence[Token], grams: Sequence[Sequence[int]], lo: int, hi: int
                ) -> list[Quote]:
         covered = [False] * (hi - lo)
         for i in range(lo, hi - NGRAM + 1):
