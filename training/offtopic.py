@@ -8,7 +8,9 @@ within it, both classes; every other thread of a set has its discussion (its own
 out); in a third of the rows the store is taken to hold this thread alone (no other thread or discussion
 to compare with), and 30% of the cases are a thread's first few comments. C is chosen by log loss with folds
 grouped by thread; one log-odds shift then calibrates the probabilities to the comment sets' real off-topic
-rate (see build). Every fit runs to its optimum and the published numbers keep 7 significant digits, so the
+rate, and a second one, for the comments with nothing earlier in their thread only, makes a thread's first
+comments no more often flagged at the published threshold than the later ones, each comment set weighing the
+same (see build). Every fit runs to its optimum and the published numbers keep 7 significant digits, so the
 output is bit-identical for the same data on any machine: print its sha256 and set DEFAULT_SHA256.
 """
 
@@ -32,6 +34,7 @@ from training.offtopic_sets import OffTopicSet, fnc1, perspectrum, semeval
 EARLY = 0.3  # share of cases that are among a thread's first comments
 ALONE = 1 / 3  # share of rows computed as if the store held no other thread
 SEED = 0
+TIE = 1e-9  # log-odds closer than this are one value (a text twice, its last bits apart) in flag rates and cuts
 
 
 def training_sets(data: Path, *, smoke: bool = False) -> list[OffTopicSet]:
@@ -71,9 +74,12 @@ def set_rows(s: OffTopicSet, rng: random.Random) -> tuple[np.ndarray, np.ndarray
     return np.asarray(X), np.asarray(y), groups
 
 
-def _shifted(p: np.ndarray, shift: float) -> np.ndarray:
-    z = np.log(np.clip(p, 1e-15, 1.0)) - np.log(np.clip(1.0 - p, 1e-15, 1.0))
-    return 1.0 / (1.0 + np.exp(-(z + shift)))
+def _logit(p: np.ndarray) -> np.ndarray:
+    return np.log(np.clip(p, 1e-15, 1.0)) - np.log(np.clip(1.0 - p, 1e-15, 1.0))
+
+
+def _shifted(p: np.ndarray, shift: float | np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-(_logit(p) + shift)))
 
 
 def calibration_shift(y: np.ndarray, p: np.ndarray) -> float:
@@ -89,13 +95,85 @@ def calibration_shift(y: np.ndarray, p: np.ndarray) -> float:
     return float(minimize_scalar(loss, bounds=(-8.0, 8.0), method="bounded", options={"xatol": 1e-9}).x)
 
 
+def first_comment_shift(y: np.ndarray, p: np.ndarray, first: np.ndarray, names: np.ndarray,
+                        threshold: float) -> float:
+    """The log-odds shift of the first comments (``first``: nothing earlier in their thread) closest to 0 at which
+    their on-topic flag rate at ``threshold`` is no higher than the later comments', each set weighing the same
+    (the mean over sets of the share of on-topic comments with ``p >= threshold``). 0.0 when it already is, or
+    when no set has both kinds of on-topic comment.
+
+    The rate is a step function of the shift: candidates are the midpoints between the shifts at which one
+    on-topic first comment crosses the threshold (crossings within TIE taken as one), so a few ULPs on ``p``
+    choose the same one.
+    """
+    on = y == 0
+    kept = [n for n in sorted(set(names.tolist())) if (on & first & (names == n)).any() and
+            (on & ~first & (names == n)).any()]
+    if not kept:
+        return 0.0
+    z = _logit(p)
+    cut = float(_logit(np.asarray([threshold]))[0]) - TIE  # a probability at the threshold is flagged, its copies too
+    target = float(np.mean([np.mean(z[on & ~first & (names == n)] >= cut) for n in kept]))
+    firsts = [z[on & first & (names == n)] for n in kept]
+
+    def rate(d: float) -> float:
+        return float(np.mean([np.mean(v + d >= cut) for v in firsts]))
+
+    if rate(0.0) <= target:
+        return 0.0
+    cross = np.sort(cut - np.concatenate(firsts))  # a first comment is flagged for shifts >= its cross
+    # Crossings closer than TIE are one (the same text twice, its last bits apart): no candidate between them.
+    gaps = np.flatnonzero(np.diff(cross) > TIE)
+    for d in ((cross[gaps] + cross[gaps + 1]) / 2)[::-1]:
+        if d < 0.0 and rate(float(d)) <= target:
+            return float(d)
+    return float(cross[0]) - 1.0
+
+
+def flag_rates(y: np.ndarray, p: np.ndarray, first: np.ndarray, names: np.ndarray, threshold: float
+               ) -> dict[str, dict[str, float]]:
+    """Per set, the share of on-topic first and later comments, and of off-topic first and later ones, flagged at
+    ``threshold`` (4 decimals; NaN-free: a kind a set lacks is left out)."""
+    out: dict[str, dict[str, float]] = {}
+    cut = float(_logit(np.asarray([threshold]))[0]) - TIE
+    for n in sorted(set(names.tolist())):
+        cell = {}
+        for label, cls in (("on_topic", 0.0), ("off_topic", 1.0)):
+            for kind, mask in (("first", first), ("later", ~first)):
+                m = (names == n) & (y == cls) & mask
+                if m.any():
+                    cell[f"{label}_{kind}"] = round(float(np.mean(_logit(p[m]) >= cut)), 4)
+        out[n] = cell
+    return out
+
+
+def first_comments(y: np.ndarray, p: np.ndarray, first: np.ndarray, names: np.ndarray, sections: np.ndarray
+                   ) -> tuple[float, np.ndarray, dict[str, dict[str, float]]]:
+    """The first comments' shift (7 digits), ``p`` with it, and the flag rates before it.
+
+    The threshold (best F1 on the comment sets) moves with the shift and the shift with the threshold: both are
+    taken again until they agree (two or three rounds on the training rows; at most ten).
+    """
+    ys, fs, ns = y[sections], first[sections], names[sections]
+    before = flag_rates(ys, p[sections], fs, ns, best_f1_threshold(ys, p[sections])[0])
+    d = 0.0
+    for _ in range(10):
+        flag = best_f1_threshold(ys, _shifted(p, d * first)[sections])[0]
+        new = significant(first_comment_shift(ys, p[sections], fs, ns, flag))
+        if new == d:
+            break
+        d = new
+    return d, _shifted(p, d * first), before
+
+
 def best_f1_threshold(y: np.ndarray, p: np.ndarray) -> tuple[float, float]:
     """The probability at or above which flagging gives the best F1 on (y, p), and that F1."""
     order = np.argsort(-p, kind="stable")
     hits = np.cumsum(y[order])
     k = np.arange(1, len(y) + 1)
     f1 = 2 * hits / (k + y.sum())
-    last = np.r_[p[order][1:] < p[order][:-1], True]  # cut only between distinct probabilities
+    z = _logit(p[order])
+    last = np.r_[z[1:] < z[:-1] - TIE, True]  # cut only between distinct probabilities (TIE apart)
     i = int(np.argmax(np.where(last, f1, -1.0)))
     return float(p[order][i]), float(f1[i])
 
@@ -127,8 +205,15 @@ def build(data: Path, *, smoke: bool = False, log: object = print) -> dict:
     # are not a comment section), calibrates the probabilities to such a section. The order is unchanged.
     sections = names != "FNC-1 train"
     shift = significant(calibration_shift(y[sections], cv["oof"][sections]))
-    coef, b = np.vectorize(significant)(coef), significant(b + shift)
     cv["oof"] = _shifted(cv["oof"], shift)
+    # A thread's first comments (nothing earlier to match) are judged on less: at the flagging threshold the
+    # model flags more of the on-topic ones than of the later ones. A second shift, for them only, brings their
+    # out-of-fold on-topic flag rate on the comment sets down to the later comments' (see first_comment_shift).
+    first = X[:, FEATURES.index("no_context")] > 0.5  # 0 or 1 (another machine: 1 to its last bits)
+    first_shift, cv["oof"], before = first_comments(y, cv["oof"], first, names, sections)
+    j = FEATURES.index("no_context")  # the shift as the no_context weight: + first_shift when it is 1, else 0
+    coef[j] += first_shift * scale[j]
+    coef, b = np.vectorize(significant)(coef), significant(b + shift + first_shift * mean[j])
     per_set = {}
     for name, *_ in parts:
         m = names == name
@@ -144,6 +229,10 @@ def build(data: Path, *, smoke: bool = False, log: object = print) -> dict:
             "flag_threshold": flag, "flag_threshold_f1": flag_f1,
             "calibration": {"log_odds_shift": shift, "fitted_on": sorted({str(n) for n in names[sections]}),
                             "off_topic_rate": float(y[sections].mean()) if sections.any() else None},
+            "first_comments": {"log_odds_shift": first_shift, "chosen_on": sorted({str(n) for n in names[sections]}),
+                               "flagged_before": before,
+                               "flagged_after": flag_rates(y[sections], cv["oof"][sections], first[sections],
+                                                           names[sections], flag)},
             "smoke": smoke}
     model = LinearModel("default model (FNC-1, SemEval, Perspectrum)", FEATURES, tuple(map(float, mean)),
                         tuple(map(float, scale)), tuple(map(float, coef)), b, info)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "offtopic_default.json"
-DEFAULT_SHA256 = "87b48f2fbe5a214bc4f93521be50dd6e63bf84e5741ab658e954c26d5bf923c7"
+DEFAULT_SHA256 = "c0aee936e5c09c4784e8a70149f15741cd18a6b04e60dfe067c4f98e76c9d498"
 FORMAT = "moderation-offtopic-linear/2"  # /2: the other threads' discussions, and no-context terms
 _log = logging.getLogger(__name__)
 _LINK = re.compile(r"https?://|www\.", re.I)
