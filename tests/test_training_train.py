@@ -213,3 +213,29 @@ def test_near_duplicate_groups_join_exactly_the_pairs_at_the_threshold(threshold
     for i, j in combinations(range(len(texts)), 2):
         assert (groups[i] == groups[j]) == (find(i) == find(j)), (texts[i], texts[j])
     assert len(set(groups.tolist())) < len(texts)
+
+
+def test_threads_sharing_a_comment_text_are_held_out_together(tmp_path: Path) -> None:
+    from training.cv import folds
+    from training.data import examples_from, thread_groups
+
+    # FNC-1's shape: one article under two headlines of its story; a third thread on its own
+    threads = ["h1", "h1", "h2", "h2", "h3", "h3", "h4"]
+    texts = ["Body A", "Body B", " Body A\n", "Body C", "Body D", "Body E", "Body C"]
+    groups = thread_groups(threads, texts)
+    assert groups[0] == groups[2] == groups[3] == groups[6]  # h1-h2 by body A, h2-h4 by body C
+    assert groups[4] == groups[5] != groups[0]
+    assert len(set(groups.tolist())) == 2
+    y = __import__("numpy").array(["favor", "against"] * 3 + ["favor"])
+    for train_rows, test_rows in folds(y, groups, 2, 0):
+        assert not {texts[i].strip() for i in train_rows} & {texts[i].strip() for i in test_rows}
+    ds = Dataset([Thread(id=h, title=f"Headline {h}") for h in dict.fromkeys(threads)],
+                 [Comment(id=f"c{i}", thread_id=h, text=x, stance="favor") for i, (h, x) in
+                  enumerate(zip(threads, texts, strict=True))])
+    assert examples_from([ds]).texts == texts  # as posted: the groups compare what was posted
+
+
+def test_the_stance_report_counts_the_joined_thread_groups(tmp_path: Path) -> None:
+    manifest = train([_threads(tmp_path, 6, 9)], tmp_path / "m", grid=(1.0,), n_splits=3,
+                     features=FAST)["manifest"]
+    assert manifest["cv"]["stance"]["across_thread_groups"].startswith("6 groups of 6 threads")
