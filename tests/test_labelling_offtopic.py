@@ -158,3 +158,76 @@ def test_a_site_trained_model_changes_the_served_probability_and_the_queue(tmp_p
     assert wrong["site"] < wrong["default"], flagged  # the site's labels: these generated comments are on topic
     assert sum(off for off, _ in flagged["site"]) >= 0.8 * len(flagged["site"]), flagged  # ~ its 90% precision
     assert sum(cid.startswith("x") for _, cid in flagged["site"]) >= 2, flagged  # the recipes stay flagged
+
+
+def _quoting_thread() -> Dataset:
+    """Two threads whose comments quote earlier ones: some quote-replies on topic, some off-topic."""
+    threads = [Thread(id="t0", title="Council votes to close the harbour bridge for repairs",
+                      body="The city council voted on Monday to close the harbour bridge for six months of repairs."),
+               Thread(id="t1", title="Bakery wins the national bread prize",
+                      body="A small bakery in the old town won the national bread prize for its sourdough loaf.")]
+    comments = [Comment(id="a0", thread_id="t0", text="Closing the bridge for six months will wreck the commute.",
+                        off_topic=False),
+                Comment(id="a1", thread_id="t0", text="My cat likes sleeping on the warm laptop keyboard all day.",
+                        off_topic=True),
+                Comment(id="a2", thread_id="t0", text="> Closing the bridge for six months will wreck the commute.\n"
+                        "The ferry can take the extra traffic while the repairs last.", off_topic=False),
+                Comment(id="a3", thread_id="t0", text="> My cat likes sleeping on the warm laptop keyboard all day.\n"
+                        "Mine prefers the radiator in winter, cats are funny.", off_topic=True),
+                Comment(id="b0", thread_id="t1", text="Their sourdough loaf really is the best bread in town.",
+                        off_topic=False)]
+    return Dataset(threads, comments)
+
+
+def test_the_trainers_quote_flags_are_the_taggers_and_it_serves_the_site_models_quote_cap(store: Store) -> None:
+    from training.data import examples_from
+    from training.offtopic_model import labelled_rows
+
+    ds = _quoting_thread()
+    ex = examples_from([ds])
+    X, _, _, ids, quoted = labelled_rows(ex.datasets, ex.own_texts)
+    rel = Relevance.fit([f"{t.title}\n{t.target}\n{t.body}" for t in ds.threads] + [c.text for c in ds.comments],
+                        threads=ds.threads, discussions=[(c.thread_id, c.text) for c in ds.comments])
+    uncapped = LinearModel.from_dict({**default_model().to_dict(), "name": "site", "quote_cap": 1.0})
+    assert default_model().quote_cap == offtopic.QUOTE_CAP < uncapped.quote_cap == 1.0
+
+    class Site:  # a loaded model whose manifest carries the site's off-topic model, and no stance
+        manifest = {"off_topic_relevance": uncapped.to_dict()}
+        version = "v1"
+
+        def score(self, record: dict) -> None:
+            return None
+
+    default_tagger, site_tagger = Tagger(store, relevance=rel), Tagger(store, model=Site(), relevance=rel)
+    served = {}
+    for thread in ds.threads:
+        comments = [c for c in ds.comments if c.thread_id == thread.id]
+        for i, c in enumerate(comments):
+            d = default_tagger.tag(c, thread, comments[:i], remember=False)
+            s = site_tagger.tag(c, thread, comments[:i], remember=False)
+            served[c.id] = (bool(d.quotes), d.off_topic.probability, s.off_topic.probability)
+    assert [served[i][0] for i in ids] == quoted.tolist() == [False, False, True, True, False]
+    for k, cid in enumerate(ids):
+        raw = default_model().probability(X[k])
+        assert served[cid][1] == pytest.approx(raw * (offtopic.QUOTE_CAP if quoted[k] else 1.0), abs=1e-12)
+        assert served[cid][2] == pytest.approx(raw, abs=1e-12)  # the site model's cap is 1: no scaling
+
+
+def test_the_quote_cap_is_the_products_unless_the_out_of_fold_labels_say_otherwise() -> None:
+    import numpy as np
+
+    from training.offtopic_model import QUOTE_CAPS, choose_quote_cap
+
+    rng = np.random.default_rng(0)
+    y = (rng.random(400) < 0.3).astype(float)
+    oof = np.clip(np.where(y == 1, 0.85, 0.1) + rng.normal(0, 0.05, 400), 0.01, 0.99)
+    quoted = rng.random(400) < 0.2
+    on_topic_quotes = choose_quote_cap(np.where(quoted, 0.0, y), np.where(quoted, 0.6, oof), quoted)
+    assert on_topic_quotes["quote_cap"] == offtopic.QUOTE_CAP == QUOTE_CAPS[0]  # quote-replies are on topic here
+    assert np.allclose(on_topic_quotes["oof"][quoted], 0.6 * offtopic.QUOTE_CAP)
+    off_topic_quotes = choose_quote_cap(y, oof, quoted)  # quoting says nothing: the model is right as it is
+    assert off_topic_quotes["quote_cap"] == 1.0 and np.array_equal(off_topic_quotes["oof"], oof)
+    losses = off_topic_quotes["log_loss_by_quote_cap"]
+    assert losses["1.0"] < losses[str(offtopic.QUOTE_CAP)]
+    tie = choose_quote_cap(y, oof, np.zeros(400, dtype=bool))  # nothing quotes: the product's cap stays
+    assert tie["quote_cap"] == offtopic.QUOTE_CAP

@@ -47,6 +47,9 @@ def test_train_writes_model_report_and_is_deterministic(data: Path, tmp_path: Pa
     cv = manifest["cv"]["stance"]
     assert set(cv["f_avg_by_setting"]) == {f"C={c} {w}" for c in (0.3, 1.0) for w in ("balanced", "unweighted")}
     assert cv["setting"] == max(cv["f_avg_by_setting"], key=cv["f_avg_by_setting"].get)
+    # a setting is judged as it ships, after the class offsets chosen on its own out-of-fold probabilities
+    assert cv["f_avg_by_setting"][cv["setting"]] == cv["offsets"]["f_avg"] == cv[cv["chosen_by"]]["f_avg"]
+    assert cv["f_avg_by_setting_without_offsets"][cv["setting"]] == cv["offsets"]["f_avg_without"]
     assert "f_avg" in cv["across_threads"] and "f_avg" in cv["within_threads"]
     assert cv["no_better_than_majority"] is False and manifest["warnings"] == []
     assert manifest["off_topic_model"] is True
@@ -213,3 +216,49 @@ def test_near_duplicate_groups_join_exactly_the_pairs_at_the_threshold(threshold
     for i, j in combinations(range(len(texts)), 2):
         assert (groups[i] == groups[j]) == (find(i) == find(j)), (texts[i], texts[j])
     assert len(set(groups.tolist())) < len(texts)
+
+
+def test_threads_sharing_a_comment_text_are_held_out_together(tmp_path: Path) -> None:
+    from training.cv import folds
+    from training.data import examples_from, thread_groups
+
+    # FNC-1's shape: one article under two headlines of its story; a third thread on its own
+    threads = ["h1", "h1", "h2", "h2", "h3", "h3", "h4"]
+    texts = ["Body A", "Body B", " Body A\n", "Body C", "Body D", "Body E", "Body C"]
+    groups = thread_groups(threads, texts)
+    assert groups[0] == groups[2] == groups[3] == groups[6]  # h1-h2 by body A, h2-h4 by body C
+    assert groups[4] == groups[5] != groups[0]
+    assert len(set(groups.tolist())) == 2
+    y = __import__("numpy").array(["favor", "against"] * 3 + ["favor"])
+    for train_rows, test_rows in folds(y, groups, 2, 0):
+        assert not {texts[i].strip() for i in train_rows} & {texts[i].strip() for i in test_rows}
+    ds = Dataset([Thread(id=h, title=f"Headline {h}") for h in dict.fromkeys(threads)],
+                 [Comment(id=f"c{i}", thread_id=h, text=x, stance="favor") for i, (h, x) in
+                  enumerate(zip(threads, texts, strict=True))])
+    assert examples_from([ds]).texts == texts  # as posted: the groups compare what was posted
+
+
+def test_the_stance_report_counts_the_joined_thread_groups(tmp_path: Path) -> None:
+    manifest = train([_threads(tmp_path, 6, 9)], tmp_path / "m", grid=(1.0,), n_splits=3,
+                     features=FAST)["manifest"]
+    assert manifest["cv"]["stance"]["across_thread_groups"].startswith("6 groups of 6 threads")
+
+
+def test_a_judge_of_the_out_of_fold_probabilities_chooses_the_setting() -> None:
+    import numpy as np
+
+    from training.cv import cross_validate
+
+    ds = make_dataset(60, targets=2)
+    records = [{"text": c.text, "target": "a claim"} for c in ds.comments]
+    y = np.asarray([c.stance for c in ds.comments])
+    groups = np.asarray([c.thread_id for c in ds.comments])
+    settings = [(0.01, None), (10.0, None)]
+    args = {"features": FAST, "settings": settings, "seed": 0, "n_splits": 3, "score": f_avg}
+    plain = cross_validate(records, y, groups, **args)
+    assert plain["scores"] == plain["raw_scores"]
+    # the judge prefers the least confident out-of-fold probabilities: the strongest regularisation
+    judged = cross_validate(records, y, groups, **args, judge=lambda y, p, c: -float(p.max(axis=1).mean()))
+    assert judged["best"] == (0.01, None) and judged["raw_scores"] == plain["raw_scores"]
+    bold = cross_validate(records, y, groups, **args, judge=lambda y, p, c: float(p.max(axis=1).mean()))
+    assert bold["best"] == (10.0, None) and bold["scores"] != bold["raw_scores"]

@@ -131,7 +131,8 @@ def _cv_lines(manifest: dict) -> str:
     lines = [f"settings chosen by cross-validation {cv['why']}", f"  chosen: {cv['setting']}"]
     for name in ("across_threads", "within_threads"):
         part = cv.get(name, {})
-        figure = f"F_avg {part['f_avg']:.2f}" if "f_avg" in part else part.get("skipped", "not run")
+        figure = (f"F_avg {part['f_avg']:.2f} (with its class offsets)" if "f_avg" in part
+                  else part.get("skipped", "not run"))
         lines.append(f"  {name.replace('_', ' ')}: {figure}")
     lines.append(f"  majority class ('{cv['majority']['label']}'): F_avg {cv['majority']['f_avg']:.2f}")
     return "\n".join(lines)

@@ -68,10 +68,13 @@ def subsample(groups: np.ndarray, max_rows: int, seed: int, lengths: np.ndarray 
 def cross_validate(records: Sequence[dict], y: np.ndarray, groups: np.ndarray, *, features: dict,
                    settings: Sequence[Setting], seed: int, n_splits: int, score: Callable[[Any, Any], float],
                    start: Callable[[int], None] = lambda n: None, tick: Callable[[], None] = lambda: None,
-                   max_rows: int = MAX_CV_ROWS, max_chars: int = MAX_CV_CHARS) -> dict[str, Any]:
+                   max_rows: int = MAX_CV_ROWS, max_chars: int = MAX_CV_CHARS,
+                   judge: Callable[[np.ndarray, np.ndarray, np.ndarray], float] | None = None) -> dict[str, Any]:
     """Out-of-fold probabilities and scores of every setting; the best one (ties: stronger regularisation).
 
-    ``start(n)`` is told how many fits there will be, ``tick()`` after each.
+    ``start(n)`` is told how many fits there will be, ``tick()`` after each. ``judge(y, oof, classes)``, when
+    given, scores a setting from its out-of-fold probabilities (the trainer's: after the class offsets chosen on
+    them, as the setting would be shipped); else ``score`` of their argmax. ``raw_scores`` are the latter.
     """
     lengths = np.fromiter((len(str(r.get("text") or "")) for r in records), dtype=np.int64, count=len(records))
     rows = subsample(groups, max_rows, seed, lengths, max_chars)
@@ -104,9 +107,11 @@ def cross_validate(records: Sequence[dict], y: np.ndarray, groups: np.ndarray, *
             cols = np.searchsorted(classes, clf.classes_)  # a fold may lack a class: its column stays 0
             oof[s][np.ix_(test, cols)] = clf.predict_proba(X[test])
             tick()
-    scores = {s: score(y_cv, classes[oof[s].argmax(axis=1)]) for s in settings}
+    raw = {s: score(y_cv, classes[oof[s].argmax(axis=1)]) for s in settings}
+    scores = raw if judge is None else {s: judge(y_cv, oof[s], classes) for s in settings}
     best = max(settings, key=lambda s: (round(scores[s], 6), -s[0], s[1] is None))
     return {"best": best, "scores": {setting_name(s): round(v, 2) for s, v in scores.items()},
+            "raw_scores": {setting_name(s): round(v, 2) for s, v in raw.items()},
             "folds": len(splits), "rows": rows, "oof": oof[best], "classes": classes, "y": y_cv}
 
 

@@ -89,10 +89,11 @@ def _off_topic(scorer: Any, ex: Any) -> dict[str, Any]:
     """The off-topic metrics of the model the tagger serves with this scorer (the site's, else the default),
     each comment judged against its thread as the tagger judges it."""
     from moderation.labelling.offtopic import default_model, site_model
-    from training.offtopic_model import dataset_rows
+    from training.offtopic_model import labelled_rows
 
     model = site_model(scorer) or default_model()
-    X, y, _, _ = dataset_rows(ex.datasets, ex.own_texts)
+    X, y, _, _, quoted = labelled_rows(ex.datasets, ex.own_texts)
     proba = np.asarray([model.probability(x) for x in X])
+    proba = np.where(quoted, proba * model.quote_cap, proba)  # a quote-reply, as the tagger scales it
     return {**off_topic_metrics([bool(v) for v in y], [bool(p >= 0.5) for p in proba], proba),
             "model": model.name}

@@ -17,12 +17,14 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GroupKFold
 
 from moderation.dataset import Dataset
-from moderation.labelling.offtopic import FEATURES, LinearModel, default_model, row
+from moderation.labelling.offtopic import FEATURES, QUOTE_CAP, LinearModel, default_model, row
 from moderation.labelling.relevance import Relevance
 
 C_GRID = (0.01, 0.1, 1.0, 10.0)
 SIGNIFICANT = 7  # digits kept of a published number: a fit run to its optimum agrees far beyond them on any
 # machine, while its last bits (summation order, SIMD width) do not
+QUOTE_CAPS = (QUOTE_CAP, 1.0)  # a site model's quote caps: the product's, or none (its labels say quoting an
+# earlier comment is no sign of topic: FNC-1's unrelated bodies quote the earlier unrelated ones they share text with)
 PRECISION = 0.9  # the queue threshold is the lowest probability whose out-of-fold precision reaches this
 
 
@@ -122,9 +124,17 @@ def dataset_rows(datasets: Sequence[Dataset], own_texts: Sequence[dict[str, str]
     With ``max_rows``, whole threads in a seeded random order until about that many labelled comments (a model of
     a few dozen weights needs no more; FNC-1's 50k pairs took minutes).
     """
+    X, y, groups, ids, _ = labelled_rows(datasets, own_texts, max_rows)
+    return X, y, groups, ids
+
+
+def labelled_rows(datasets: Sequence[Dataset], own_texts: Sequence[dict[str, str]] | None = None,
+                  max_rows: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str], np.ndarray]:
+    """:func:`dataset_rows` and, per row, whether the comment quotes the article or an earlier comment (the
+    tagger then scales its probability by the model's quote cap)."""
     from moderation.labelling.owntext import map_threads
 
-    X, y, groups, ids = [], [], [], []
+    X, y, groups, ids, quoted = [], [], [], [], []
     for k, ds in enumerate(datasets):
         rel = Relevance.fit([f"{t.title}\n{t.target}\n{t.body}" for t in ds.threads] + [c.text for c in ds.comments],
                             threads=ds.threads, discussions=[(c.thread_id, c.text) for c in ds.comments])
@@ -140,12 +150,14 @@ def dataset_rows(datasets: Sequence[Dataset], own_texts: Sequence[dict[str, str]
             parts = map_threads(_thread_rows, jobs, len(ds.comments))
         finally:
             _WORK.clear()
-        for (t, _, _), (rows, labels, cids) in zip(jobs, parts, strict=True):
+        for (t, _, _), (rows, labels, cids, quotes) in zip(jobs, parts, strict=True):
             X += rows
             y += labels
             groups += [t.id] * len(rows)
             ids += cids
-    return np.asarray(X).reshape(-1, len(FEATURES)), np.asarray(y), np.asarray(groups), ids
+            quoted += quotes
+    return (np.asarray(X).reshape(-1, len(FEATURES)), np.asarray(y), np.asarray(groups), ids,
+            np.asarray(quoted, dtype=bool))
 
 
 _WORK: dict[str, Any] = {}
@@ -167,23 +179,40 @@ def _threads_kept(ds: Dataset, by_thread: dict[str, list], max_rows: int | None)
     return keep
 
 
-def _thread_rows(job: tuple[Any, list, dict[str, str] | None]) -> tuple[list[list[float]], list[float], list[str]]:
-    """The labelled rows of one thread, its comments judged in order (``_WORK["relevance"]`` holds the idf)."""
+def _thread_rows(job: tuple[Any, list, dict[str, str] | None]
+                 ) -> tuple[list[list[float]], list[float], list[str], list[bool]]:
+    """The labelled rows of one thread, its comments judged in order (``_WORK["relevance"]`` holds the idf), and
+    whether each quotes something."""
     from moderation.labelling.owntext import thread_own_texts
 
     thread, comments, own = job
     rel = _WORK["relevance"]
     own = own if own is not None else thread_own_texts(thread, comments)
     topic = rel.topic(thread)
-    X, y, ids = [], [], []
+    X, y, ids, quoted = [], [], [], []
     for c in comments:
         text = own.get(c.id) or c.text.strip()
         if c.off_topic is not None:
             X.append(row(rel.topic_features(topic, text), text))
             y.append(float(c.off_topic))
             ids.append(c.id)
+            # The own text is the whole text, stripped, exactly when the reading kept no quote
+            # (moderation.labelling.copies.read): the tagger's ``quotes`` are then empty
+            quoted.append(text != c.text.strip())
         topic.add(c.id, text)
-    return X, y, ids
+    return X, y, ids, quoted
+
+
+def choose_quote_cap(y: np.ndarray, oof: np.ndarray, quoted: np.ndarray, w: np.ndarray | None = None
+                     ) -> dict[str, Any]:
+    """The quote cap of QUOTE_CAPS whose capped out-of-fold probabilities have the lowest weighted log loss
+    (ties: the product's QUOTE_CAP), and those probabilities: what the tagger will serve."""
+    w = np.ones(len(y)) if w is None else w
+    served = {cap: np.where(quoted, oof * cap, oof) for cap in QUOTE_CAPS}
+    losses = {cap: _logloss(y, p, w) for cap, p in served.items()}
+    best = min(QUOTE_CAPS, key=lambda cap: (round(losses[cap], 9), cap != QUOTE_CAP))
+    return {"quote_cap": best, "log_loss_by_quote_cap": {str(c): round(v, 6) for c, v in losses.items()},
+            "oof": served[best]}
 
 
 def fit_site_model(datasets: Sequence[Dataset], name: str, own_texts: Sequence[dict[str, str]] | None = None
@@ -191,21 +220,28 @@ def fit_site_model(datasets: Sequence[Dataset], name: str, own_texts: Sequence[d
     """A site's model refining the default on its off-topic labels, its CV figures, its 90%-precision threshold,
     and the labels with their out-of-fold probabilities (``y``, ``oof``)."""
     base = default_model()
-    X, y, groups, _ = dataset_rows(datasets, own_texts, MAX_ROWS)
+    X, y, groups, _, quoted = labelled_rows(datasets, own_texts, MAX_ROWS)
     mean, scale = np.asarray(base.mean), np.asarray(base.scale)
     Z = (X - mean) / scale
     offset = Z @ np.asarray(base.coef) + base.intercept
     w = np.ones(len(y))  # calibrated to the site's own labels
     cv = choose_c(Z, y, w, groups, offset)
     coef, b = fit_logistic(Z, y, w, cv["C"], offset)
+    # The tagger scales a quote-reply's probability by the model's cap: choose it on the same out-of-fold
+    # probabilities, and judge the model (threshold, figures) by what it will serve.
+    cap = choose_quote_cap(y, cv["oof"], quoted, w)
+    cv["oof"] = cap["oof"]
     threshold, precision = threshold_at(y, cv["oof"])
     default_auc = roc_auc_score(y, 1 / (1 + np.exp(-offset))) if 0 < y.sum() < len(y) else None
     figures = {"rows": len(y), "off_topic": int(y.sum()), "C": cv["C"], "log_loss_by_C": cv["log_loss_by_C"],
                "grouped_by": "thread", "folds": cv["folds"],
                "roc_auc": float(roc_auc_score(y, cv["oof"])) if 0 < y.sum() < len(y) else None,
-               "default_roc_auc": default_auc, "threshold": threshold, "threshold_precision": precision}
+               "default_roc_auc": default_auc, "threshold": threshold, "threshold_precision": precision,
+               "quoting_rows": int(quoted.sum()), "quote_cap": cap["quote_cap"],
+               "log_loss_by_quote_cap": cap["log_loss_by_quote_cap"]}
     model = LinearModel(name, FEATURES, base.mean, base.scale, tuple(float(v) for v in np.asarray(base.coef) + coef),
-                        float(base.intercept + b), {"refines": base.name, "cv": figures})
+                        float(base.intercept + b), {"refines": base.name, "cv": figures,
+                                                    "quote_cap": cap["quote_cap"]})
     return {"model": model.to_dict(), "cv": figures, "threshold": threshold, "precision": precision, "y": y,
             "oof": cv["oof"]}
 

@@ -26,6 +26,7 @@ FORMAT = "moderation-offtopic-linear/2"  # /2: the other threads' discussions, a
 _log = logging.getLogger(__name__)
 _LINK = re.compile(r"https?://|www\.", re.I)
 _WORDS = re.compile(r"\w+")
+QUOTE_CAP = 0.2  # a quote-reply answers the thread: its off-topic probability is scaled into [0, QUOTE_CAP)
 
 # Relevance features (moderation.labelling.relevance.Relevance.features) and the comment's own properties.
 FEATURES = (
@@ -95,6 +96,12 @@ class LinearModel:
         return {**self.info, "format": FORMAT, "name": self.name, "features": list(self.features),
                 "mean": list(self.mean), "scale": list(self.scale), "coef": list(self.coef),
                 "intercept": self.intercept}
+
+    @property
+    def quote_cap(self) -> float:
+        """What a quote-reply's probability is multiplied by: QUOTE_CAP, unless the site's labels chose another
+        (``quote_cap`` in a site model, chosen by out-of-fold log loss: training/offtopic_model.py)."""
+        return float(self.info.get("quote_cap", QUOTE_CAP))
 
     def logit(self, x: Sequence[float]) -> float:
         """w . z + b for one feature row."""

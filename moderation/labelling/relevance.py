@@ -12,7 +12,8 @@ A linear model turns them into the off-topic probability: the shipped default (t
 comments moved under another thread, see training/offtopic.py) or the site's own (``moderation train`` with
 off-topic labels). A thread's first comments have no discussion: the model has seen such rows and judges them
 against the title, target and article alone. A quote-reply answers the thread: its probability is scaled by
-QUOTE_CAP (it stays below it, in the same order).
+the model's quote cap (QUOTE_CAP, so it stays below it, in the same order; a site model whose labels say
+otherwise carries its own, e.g. 1.0: FNC-1's unrelated bodies quote earlier unrelated ones).
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ from moderation.labelling.offtopic import FEATURES, LinearModel, default_model, 
 from moderation.labelling.topic import ThreadTopic, Vocabulary, analyse
 from moderation.verdict import RELEVANCE
 
-QUOTE_CAP = 0.2  # a quote-reply answers the thread: its off-topic probability is scaled into [0, QUOTE_CAP)
 MAX_FIT_DOCS = 50_000
 SYNC_PAGE = 1000  # threads read per statement when syncing (store.threads_after's limit)
 CHAR_FIT_DOCS = 5_000  # character n-gram document frequencies come from a sample of this many documents
@@ -212,9 +212,11 @@ class Relevance:
         f = self.topic_features(topic, text)
         x = row(f, text)
         probability = model.probability(x)
-        if quotes:
-            probability *= QUOTE_CAP  # below QUOTE_CAP, in the same order
+        if quotes and model.quote_cap < 1.0:
+            probability *= model.quote_cap  # below the cap, in the same order
             reason = f"answers a quote of {', '.join(dict.fromkeys(quotes))}"
+        elif quotes:  # the site's labels chose no cap: judged on its own text like any comment
+            reason = f"{explain(f)}; quotes {', '.join(dict.fromkeys(quotes))} (not a sign of topic here)"
         else:
             reason = explain(f)
         return {"probability": probability, "reason": f"{reason} [{model.name}]", "source": source,
