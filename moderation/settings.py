@@ -71,6 +71,10 @@ SETTINGS: tuple[Setting, ...] = (
             "cores scoring needs)", float),
     Setting("model_poll_seconds", 2.0, "How often a worker checks the registry for a newly promoted model",
             float),
+    Setting("warm_threads", 20, "A starting worker scores one comment (nothing stored) in each of this many most "
+            "recently active threads before its first request: their workspaces are built and their stance "
+            "adaptations fitted, so those threads' first requests are not the worker's slowest (0: none; at most "
+            "5 s)", int),
     Setting("log_json", True, "Write structured JSON request logs to stderr", _bool),
     Setting("queue_off_topic_threshold", None, "Off-topic probability at or above which a comment goes to the "
             "off-topic queue (default: the site-trained model's threshold at 90% precision, else the shipped "

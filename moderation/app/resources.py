@@ -87,6 +87,11 @@ def warm_up(app: Flask) -> None:
     try:
         engine = get_models(app).current()
         getattr(engine.tagger, "relevance", None)  # fitted on first use: now, not in the first request
+        from moderation.app.warm import prime_threads
+
+        config = app.config["MODERATION"]
+        with app.app_context():
+            prime_threads(get_store(app), engine, config, limit=int(config["warm_threads"]))
     except Exception:  # noqa: BLE001 - /readyz reports it; the worker must still start
         import logging
 

@@ -123,6 +123,16 @@ class RecordsMixin(StoreBase):
         with self.read() as conn:
             return [_thread_from_row(r) for r in conn.execute(select(schema.threads).order_by(schema.threads.c.seq))]
 
+    def recent_threads(self, limit: int) -> list[Thread]:
+        """The ``limit`` threads whose newest comment is newest (most recently active first)."""
+        newest = func.max(schema.comments.c.seq).label("newest")
+        active = (select(schema.comments.c.thread_id, newest).group_by(schema.comments.c.thread_id)
+                  .order_by(newest.desc()).limit(limit).subquery())
+        with self.read() as conn:
+            rows = conn.execute(select(schema.threads).join(active, active.c.thread_id == schema.threads.c.id)
+                                .order_by(active.c.newest.desc()))
+            return [_thread_from_row(r) for r in rows]
+
     def get_comment(self, comment_id: str) -> Comment:
         """One comment without labels (NotFoundError when absent)."""
         with self.read() as conn:
