@@ -52,3 +52,20 @@ def test_one_comment_path_equals_the_batch_path() -> None:
     one = np.array([adapter.adjust(p, t) for p, t in zip(probs, texts, strict=True)])
     assert np.allclose(one, batch, rtol=0, atol=1e-12)
     assert not np.allclose(one[-1], probs[-1])  # the words moved it: the test compares real adjustments
+
+
+def test_sentence_vectors_carry_labels_to_comments_sharing_no_word() -> None:
+    texts = ["cats purr all day", "a purring kitten is pure joy", "dogs bark at night", "my cat naps in the sun"]
+    labels = ["favor", "favor", "against", "favor"]
+    new, fresh = np.array([0.4, 0.3, 0.3]), "kittens make lovely companions"  # none of the labelled words
+    assert not set(fresh.split()) & {w for t in texts for w in t.split()}
+    held = {"prior_strength": 1e6, "word_strength": 1e6, "balanced": False}
+    words_only = ThreadAdapter(CLASSES, semantic_strength=None, **held).fit(GLOBAL, texts, labels)
+    assert np.allclose(words_only.adjust(new, fresh), new, atol=1e-4)  # nothing for it to go on
+    meaning = ThreadAdapter(CLASSES, semantic_strength=0.01, **held).fit(GLOBAL, texts, labels)
+    moved = meaning.adjust(new, fresh)
+    assert moved[1] > new[1] + 0.05 and moved[1] > meaning.adjust(new, "dogs howl and bark loudly")[1]
+    probs = np.vstack([GLOBAL, [new]])
+    batch = meaning.adjust_many(probs, [*texts, fresh])
+    one = np.array([meaning.adjust(p, t) for p, t in zip(probs, [*texts, fresh], strict=True)])
+    assert np.allclose(one, batch, rtol=0, atol=1e-12)
