@@ -30,9 +30,11 @@ def test_labels_pull_toward_the_thread_and_regularisation_holds_back() -> None:
     balanced = ThreadAdapter(CLASSES, balanced=True).fit(GLOBAL, TEXTS, LABELS).adjust(new, text)
     assert adapted[0] < balanced[0]  # balanced: the one 'against' label weighs as much as the three 'favor'
     assert abs(adapted.sum() - 1.0) < 1e-12
-    held = ThreadAdapter(CLASSES, prior_strength=1e6, word_strength=1e6).fit(GLOBAL, TEXTS, LABELS)
+    held = ThreadAdapter(CLASSES, prior_strength=1e6, word_strength=1e6, semantic_strength=1e6).fit(GLOBAL, TEXTS,
+                                                                                                  LABELS)
     assert np.allclose(held.adjust(new, text), new, atol=1e-4)
-    words_only = ThreadAdapter(CLASSES, prior_strength=1e6, word_strength=0.1).fit(GLOBAL, TEXTS, LABELS)
+    words_only = ThreadAdapter(CLASSES, prior_strength=1e6, word_strength=0.1, semantic_strength=None).fit(
+        GLOBAL, TEXTS, LABELS)
     assert words_only.adjust(new, text)[1] > words_only.adjust(new, "no such words here")[1]
 
 
