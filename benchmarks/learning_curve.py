@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> dict:
     k25 = 25 if 25 in ks else ks[-1]
     print(f"k={k25} - k=0 (adapted): {pooled['adapted'][k25] - pooled['adapted'][0]:+.2f} F_avg; adapted - retrained "
           f"at k={k25}: {pooled['adapted'][k25] - pooled['retrained'][k25]:+.2f}")
-    print("strengths (prior, word) chosen per held-out target: "
+    print("strengths (prior, word, balanced, sentence vectors) chosen per held-out target: "
           + ", ".join(f"{t} {c['strengths']}" for t, c in result["chosen"].items())
           + f"; over every target's training tweets: {result['strengths_all_targets']}")
     print("a worker's refit when a thread's labels change (store read, own texts, global scores, fit), slowest: "

@@ -30,9 +30,11 @@ def test_labels_pull_toward_the_thread_and_regularisation_holds_back() -> None:
     balanced = ThreadAdapter(CLASSES, balanced=True).fit(GLOBAL, TEXTS, LABELS).adjust(new, text)
     assert adapted[0] < balanced[0]  # balanced: the one 'against' label weighs as much as the three 'favor'
     assert abs(adapted.sum() - 1.0) < 1e-12
-    held = ThreadAdapter(CLASSES, prior_strength=1e6, word_strength=1e6).fit(GLOBAL, TEXTS, LABELS)
+    held = ThreadAdapter(CLASSES, prior_strength=1e6, word_strength=1e6, semantic_strength=1e6).fit(GLOBAL, TEXTS,
+                                                                                                  LABELS)
     assert np.allclose(held.adjust(new, text), new, atol=1e-4)
-    words_only = ThreadAdapter(CLASSES, prior_strength=1e6, word_strength=0.1).fit(GLOBAL, TEXTS, LABELS)
+    words_only = ThreadAdapter(CLASSES, prior_strength=1e6, word_strength=0.1, semantic_strength=None).fit(
+        GLOBAL, TEXTS, LABELS)
     assert words_only.adjust(new, text)[1] > words_only.adjust(new, "no such words here")[1]
 
 
@@ -52,3 +54,20 @@ def test_one_comment_path_equals_the_batch_path() -> None:
     one = np.array([adapter.adjust(p, t) for p, t in zip(probs, texts, strict=True)])
     assert np.allclose(one, batch, rtol=0, atol=1e-12)
     assert not np.allclose(one[-1], probs[-1])  # the words moved it: the test compares real adjustments
+
+
+def test_sentence_vectors_carry_labels_to_comments_sharing_no_word() -> None:
+    texts = ["cats purr all day", "a purring kitten is pure joy", "dogs bark at night", "my cat naps in the sun"]
+    labels = ["favor", "favor", "against", "favor"]
+    new, fresh = np.array([0.4, 0.3, 0.3]), "kittens make lovely companions"  # none of the labelled words
+    assert not set(fresh.split()) & {w for t in texts for w in t.split()}
+    held = {"prior_strength": 1e6, "word_strength": 1e6, "balanced": False}
+    words_only = ThreadAdapter(CLASSES, semantic_strength=None, **held).fit(GLOBAL, texts, labels)
+    assert np.allclose(words_only.adjust(new, fresh), new, atol=1e-4)  # nothing for it to go on
+    meaning = ThreadAdapter(CLASSES, semantic_strength=0.01, **held).fit(GLOBAL, texts, labels)
+    moved = meaning.adjust(new, fresh)
+    assert moved[1] > new[1] + 0.05 and moved[1] > meaning.adjust(new, "dogs howl and bark loudly")[1]
+    probs = np.vstack([GLOBAL, [new]])
+    batch = meaning.adjust_many(probs, [*texts, fresh])
+    one = np.array([meaning.adjust(p, t) for p, t in zip(probs, [*texts, fresh], strict=True)])
+    assert np.allclose(one, batch, rtol=0, atol=1e-12)

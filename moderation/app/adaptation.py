@@ -17,7 +17,7 @@ import numpy as np
 
 from moderation.dataset import Thread
 from moderation.labelling.owntext import thread_own_texts
-from moderation.model.adapt import BALANCED, PRIOR_STRENGTH, WORD_STRENGTH, ThreadAdapter
+from moderation.model.adapt import BALANCED, PRIOR_STRENGTH, SEMANTIC_STRENGTH, WORD_STRENGTH, ThreadAdapter
 from moderation.store import Store
 from moderation.store.stance_labels import stance_label_key, thread_stances
 from moderation.verdict import Stance, Verdict
@@ -37,10 +37,11 @@ class ThreadAdaptations:
     """One store's and one global model's adapters, per thread, refitted when the thread's labels change."""
 
     def __init__(self, store: Store, model: Any, *, prior_strength: float = PRIOR_STRENGTH,
-                 word_strength: float = WORD_STRENGTH, balanced: bool = BALANCED) -> None:
+                 word_strength: float = WORD_STRENGTH, balanced: bool = BALANCED,
+                 semantic_strength: float | None = SEMANTIC_STRENGTH) -> None:
         self.store = store
         self.model = model
-        self.strengths = (prior_strength, word_strength, balanced)
+        self.strengths = (prior_strength, word_strength, balanced, semantic_strength)
         self.classes = [str(c) for c in model.classes]
         self._entries: dict[str, _Entry] = {}
         self._lock = threading.Lock()
