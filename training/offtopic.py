@@ -26,10 +26,10 @@ import numpy as np
 from scipy.optimize import minimize_scalar
 from sklearn.metrics import average_precision_score, roc_auc_score
 
-from moderation.labelling.offtopic import DEFAULT_PATH, FEATURES, FORMAT, SPREADS, LinearModel, row, sha256_file
+from moderation.labelling.offtopic import DEFAULT_PATH, FEATURES, FORMAT, LinearModel, row, sha256_file
 from moderation.labelling.relevance import Relevance
 from training.offtopic_model import choose_c, fit_logistic, significant, standardise, threshold_at
-from training.offtopic_sets import TITLE_ONLY, OffTopicSet, fnc1, perspectrum, semeval
+from training.offtopic_sets import OffTopicSet, fnc1, perspectrum, semeval
 
 EARLY = 0.3  # share of cases that are among a thread's first comments
 ALONE = 1 / 3  # share of rows computed as if the store held no other thread
@@ -38,14 +38,10 @@ TIE = 1e-9  # log-odds closer than this are one value (a text twice, its last bi
 
 
 def training_sets(data: Path, *, smoke: bool = False) -> list[OffTopicSet]:
-    """The training sets (train splits only): the three, then SemEval's and Perspectrum's comments again, each
-    judged as a title-only thread's first comment (nothing earlier, no article: the few such rows of the
-    comment sets left those weights to FNC-1's body-only first comments)."""
+    """The three training sets (train splits only)."""
     sets = [fnc1(data / "fnc1", "train", discussion=True, seed=SEED, early=EARLY),
             semeval(data / "semeval2016-task6", "train", seed=SEED, early=EARLY),
-            perspectrum(data / "perspectrum", "train", seed=SEED, early=EARLY),
-            semeval(data / "semeval2016-task6", "train", seed=SEED, discussion=False),
-            perspectrum(data / "perspectrum", "train", seed=SEED, discussion=False)]
+            perspectrum(data / "perspectrum", "train", seed=SEED, early=EARLY)]
     if smoke:
         for s in sets:
             keep = {t.id for t in s.threads[:: max(1, len(s.threads) // 20)]}
@@ -71,11 +67,10 @@ def set_rows(s: OffTopicSet, rng: random.Random) -> tuple[np.ndarray, np.ndarray
         f = rel.topic_features(topic, text)
         if rng.random() < ALONE:
             f = {**f, "has_other": False, "other_lex": 0.0, "other_sem": 0.0, "has_disc": False, "disc_lex": 0.0,
-                 "disc_sem": 0.0, **dict.fromkeys(SPREADS, 0.0)}
+                 "disc_sem": 0.0}
         X.append(row(f, text))
         y.append(float(case.off_topic))
-        # A title-only copy's thread is one group with the thread itself: the same comments, never split by CV.
-        groups.append(f"{s.name.removesuffix(TITLE_ONLY)}/{case.thread.id}")
+        groups.append(f"{s.name}/{case.thread.id}")
     return np.asarray(X), np.asarray(y), groups
 
 
@@ -112,7 +107,8 @@ def first_comment_shift(y: np.ndarray, p: np.ndarray, first: np.ndarray, names: 
     choose the same one.
     """
     on = y == 0
-    kept = compared_sets(y, first, names)
+    kept = [n for n in sorted(set(names.tolist())) if (on & first & (names == n)).any() and
+            (on & ~first & (names == n)).any()]
     if not kept:
         return 0.0
     z = _logit(p)
@@ -132,13 +128,6 @@ def first_comment_shift(y: np.ndarray, p: np.ndarray, first: np.ndarray, names: 
         if d < 0.0 and rate(float(d)) <= target:
             return float(d)
     return float(cross[0]) - 1.0
-
-
-def compared_sets(y: np.ndarray, first: np.ndarray, names: np.ndarray) -> list[str]:
-    """The sets with both on-topic first comments and on-topic later ones (a title-only set has no later ones)."""
-    on = y == 0
-    return [n for n in sorted(set(names.tolist())) if (on & first & (names == n)).any() and
-            (on & ~first & (names == n)).any()]
 
 
 def flag_rates(y: np.ndarray, p: np.ndarray, first: np.ndarray, names: np.ndarray, threshold: float
@@ -213,9 +202,8 @@ def build(data: Path, *, smoke: bool = False, log: object = print) -> dict:
     # The fit weighs both classes alike (its probabilities answer "off-topic or not" at even odds); a comment
     # section is mostly on topic. One shift of the log-odds, fitted by unweighted log loss on the out-of-fold
     # predictions of the comment sets (comments moved under another thread at their real rate; FNC-1's pairs
-    # are not a comment section; the title-only copies repeat the comment sets' comments, every one as a first
-    # comment: training rows, not a section), calibrates the probabilities to such a section. The order is unchanged.
-    sections = np.asarray([not (n.startswith("FNC-1") or n.endswith(TITLE_ONLY)) for n in names])
+    # are not a comment section), calibrates the probabilities to such a section. The order is unchanged.
+    sections = names != "FNC-1 train"
     shift = significant(calibration_shift(y[sections], cv["oof"][sections]))
     cv["oof"] = _shifted(cv["oof"], shift)
     # A thread's first comments (nothing earlier to match) are judged on less: at the flagging threshold the
@@ -241,8 +229,7 @@ def build(data: Path, *, smoke: bool = False, log: object = print) -> dict:
             "flag_threshold": flag, "flag_threshold_f1": flag_f1,
             "calibration": {"log_odds_shift": shift, "fitted_on": sorted({str(n) for n in names[sections]}),
                             "off_topic_rate": float(y[sections].mean()) if sections.any() else None},
-            "first_comments": {"log_odds_shift": first_shift,
-                               "chosen_on": compared_sets(y[sections], first[sections], names[sections]),
+            "first_comments": {"log_odds_shift": first_shift, "chosen_on": sorted({str(n) for n in names[sections]}),
                                "flagged_before": before,
                                "flagged_after": flag_rates(y[sections], cv["oof"][sections], first[sections],
                                                            names[sections], flag)},

@@ -23,7 +23,6 @@ from pathlib import Path
 from moderation.dataset import Comment, Thread, load_dataset
 
 TRANSPLANT = 0.25  # comments moved in from other threads, per genuine comment of a thread
-TITLE_ONLY = " title only"  # the name's suffix of a set judged without discussion
 EARLY = 5  # an "early" case is judged after at most this many earlier comments
 
 
@@ -118,22 +117,18 @@ def fnc1(folder: Path, split: str, *, discussion: bool = False, seed: int = 0, e
     return out
 
 
-def semeval(folder: Path, split: str, *, seed: int = 0, early: float = 0.0, discussion: bool = True) -> OffTopicSet:
-    """SemEval-2016 6A tweets under their target, and tweets of other targets moved under it (without
-    ``discussion``: each judged as a first comment, against the target alone)."""
+def semeval(folder: Path, split: str, *, seed: int = 0, early: float = 0.0) -> OffTopicSet:
+    """SemEval-2016 6A tweets under their target, and tweets of other targets moved under it."""
     texts: dict[str, list[str]] = defaultdict(list)
     with open(folder / f"taskA_{split}.tsv", encoding="utf-8") as fh:
         for r in csv.DictReader(fh, delimiter="\t"):
             texts[r["Target"]].append(r["Tweet"].replace("#SemST", "").strip())
     threads = [Thread(id=t, title=t) for t in sorted(texts)]
-    return transplant(f"SemEval {split}" + ("" if discussion else TITLE_ONLY), threads, texts, seed=seed,
-                      early=early, discussion=discussion)
+    return transplant(f"SemEval {split}", threads, texts, seed=seed, early=early)
 
 
-def perspectrum(folder: Path, split: str, *, seed: int = 0, early: float = 0.0, discussion: bool = True
-                ) -> OffTopicSet:
-    """Perspectrum perspectives under their claim, and perspectives of other claims moved under it (without
-    ``discussion``: each judged as a first comment, against the claim alone)."""
+def perspectrum(folder: Path, split: str, *, seed: int = 0, early: float = 0.0) -> OffTopicSet:
+    """Perspectrum perspectives under their claim, and perspectives of other claims moved under it."""
     claims = json.loads((folder / "perspectrum_with_answers_v1.0.json").read_text(encoding="utf-8"))
     pool = {p["pId"]: p["text"] for p in json.loads((folder / "perspective_pool_v1.0.json").read_text("utf-8"))}
     splits = json.loads((folder / "dataset_split_v1.0.json").read_text(encoding="utf-8"))
@@ -143,8 +138,7 @@ def perspectrum(folder: Path, split: str, *, seed: int = 0, early: float = 0.0, 
             t = Thread(id=f"claim-{c['cId']}", title=c["text"])
             threads.append(t)
             texts[t.id] = [pool[p] for cl in c["perspectives"] for p in cl["pids"] if p in pool]
-    return transplant(f"Perspectrum {split}" + ("" if discussion else TITLE_ONLY), threads, texts, seed=seed,
-                      early=early, discussion=discussion)
+    return transplant(f"Perspectrum {split}", threads, texts, seed=seed, early=early)
 
 
 def sfu(folder: Path, *, discussion: bool, seed: int = 0) -> OffTopicSet:

@@ -107,15 +107,11 @@ class Atlas:
         for r in skip:
             lex[r] = sem[r] = -np.inf
         best = int(np.argmax(sem))
-        d_lex, d_sem, d_row, spreads = self.discussions.lookup(own, own_norm, vector, text, skip)
+        d_lex, d_sem, d_row = self.discussions.best(own, own_norm, vector, text, skip)
         discussion = _NO_DISCUSSION if d_row < 0 else {"has_disc": True, "disc_lex": d_lex, "disc_sem": d_sem,
-                                                       "disc_thread": self.titles[d_row] or self.ids[d_row],
-                                                       **dict(zip(SPREADS, spreads, strict=True))}
+                                                       "disc_thread": self.titles[d_row] or self.ids[d_row]}
         return {"has_other": True, "other_lex": float(np.max(lex)), "other_sem": float(sem[best]),
                 "other_thread": self.titles[best] or self.ids[best], **discussion}
 
 
-# the spread of the sentence cosines to the other discussions (discussions.spread)
-SPREADS = ("disc_gap", "disc_z", "disc_gap2")
-_NO_DISCUSSION = {"has_disc": False, "disc_lex": 0.0, "disc_sem": 0.0, "disc_thread": None,
-                  **dict.fromkeys(SPREADS, 0.0)}
+_NO_DISCUSSION = {"has_disc": False, "disc_lex": 0.0, "disc_sem": 0.0, "disc_thread": None}

@@ -23,7 +23,6 @@ from moderation.labelling.topic import Vocabulary, analyse, meaning, weights
 
 DISCUSSION = 100  # comments per thread that make its discussion (the first ones: a discussion's topic is set early)
 _TINY = 1e-9
-SPREAD_FLOOR = 1e-6  # added to the cosines' standard deviation (two equal discussions: no division by 0)
 
 
 def text_key(text: str) -> bytes:
@@ -113,16 +112,11 @@ class Discussions:
              skip: set[int]) -> tuple[float, float, int]:
         """(best stem cosine, best sentence cosine, row of the best sentence cosine; -1 when none) of a text to
         the discussions of rows not in ``skip``, the text itself left out of each."""
-        return self.lookup(own, own_norm, vector, text, skip)[:3]
-
-    def lookup(self, own: Mapping[str, float], own_norm: float, vector: np.ndarray, text: str,
-               skip: set[int]) -> tuple[float, float, int, tuple[float, float, float]]:
-        """:meth:`best` and the :func:`spread` of the sentence cosines to those discussions."""
         with self._lock:
             return self._best(own, own_norm, vector, text, skip)
 
     def _best(self, own: Mapping[str, float], own_norm: float, vector: np.ndarray, text: str,
-              skip: set[int]) -> tuple[float, float, int, tuple[float, float, float]]:
+              skip: set[int]) -> tuple[float, float, int]:
         n = self._n
         live = self._counts[:n] > 0
         for r in skip:
@@ -133,7 +127,7 @@ class Discussions:
             if k >= self._counts[r]:  # the discussion is this text alone
                 live[r] = False
         if not live.any():
-            return 0.0, 0.0, -1, (0.0, 0.0, 0.0)
+            return 0.0, 0.0, -1
         lex_dot = self._lex_dots(own, own_norm, n)
         lex_sq = self._lex_sq[:n].copy()
         sem_dot = self._sem[:n] @ vector
@@ -148,17 +142,4 @@ class Discussions:
         lex[~live] = -np.inf
         sem[~live] = -np.inf
         best_row = int(np.argmax(sem))
-        return float(lex.max()), float(sem[best_row]), best_row, spread(sem[live])
-
-
-def spread(sem: np.ndarray) -> tuple[float, float, float]:
-    """How far the best of a text's cosines to the other discussions stands out: best minus their
-    mean, that over their standard deviation, and best minus the second best (0.0 where there is one). A comment
-    moved from another thread is close to that one discussion; a comment on its own thread's topic is about as
-    far from every other one (a title-only thread has no discussion of its own to compare it with)."""
-    if len(sem) < 2:
-        return 0.0, 0.0, 0.0
-    top = float(sem.max())
-    gap = top - float(sem.mean())
-    second = float(np.partition(sem, len(sem) - 2)[len(sem) - 2])
-    return gap, gap / (float(sem.std()) + SPREAD_FLOOR), top - second
+        return float(lex.max()), float(sem[best_row]), best_row

@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "offtopic_default.json"
-DEFAULT_SHA256 = "75b4b4ad46e821fdb81cb5eaf94b333a58ce8141ebb29f703513b949e58e3c8c"
-FORMAT = "moderation-offtopic-linear/3"  # /2: the other threads' discussions, and no-context terms; /3: the spread
+DEFAULT_SHA256 = "c0aee936e5c09c4784e8a70149f15741cd18a6b04e60dfe067c4f98e76c9d498"
+FORMAT = "moderation-offtopic-linear/2"  # /2: the other threads' discussions, and no-context terms
 _log = logging.getLogger(__name__)
 _LINK = re.compile(r"https?://|www\.", re.I)
 _WORDS = re.compile(r"\w+")
@@ -39,13 +39,7 @@ FEATURES = (
     "disc_lex", "disc_sem", "disc_margin",
     # a comment with no earlier comment to match (a thread's first) leans on other evidence: its own terms
     "nc_disc_lex", "nc_disc_sem", "nc_disc_margin", "nc_lex_margin", "nc_sem_margin", "nc_target", "nc_sem_target",
-    # how far the closest other discussion stands out from the rest (moderation.labelling.discussions.spread)
-    "disc_gap", "disc_z", "disc_gap2",
-    # a title-only thread's first comment (nothing earlier, no article): its own weights for the title evidence
-    "title_only", "to_disc_lex", "to_disc_sem", "to_disc_margin", "to_lex_margin", "to_sem_margin", "to_target",
-    "to_sem_target", "to_disc_gap", "to_disc_z", "to_disc_gap2",
 )
-SPREADS = ("disc_gap", "disc_z", "disc_gap2")
 
 
 def row(f: Mapping[str, Any], text: str) -> list[float]:
@@ -67,14 +61,9 @@ def row(f: Mapping[str, Any], text: str) -> list[float]:
     values["disc_lex"] = float(f["disc_lex"]) if has_disc else 0.0
     values["disc_sem"] = float(f["disc_sem"]) if has_disc else 0.0
     values["disc_margin"] = values["disc_lex"] - own_lex if has_disc else 0.0
-    for k in SPREADS:
-        values[k] = float(f.get(k, 0.0)) if has_disc else 0.0
     nc = values["no_context"]
     for k in ("disc_lex", "disc_sem", "disc_margin", "lex_margin", "sem_margin", "target", "sem_target"):
         values[f"nc_{k}"] = values[k] * nc
-    values["title_only"] = nc * (1.0 - values["has_body"])
-    for k in ("disc_lex", "disc_sem", "disc_margin", "lex_margin", "sem_margin", "target", "sem_target", *SPREADS):
-        values[f"to_{k}"] = values[k] * values["title_only"]
     return [values[k] for k in FEATURES]
 
 
