@@ -49,6 +49,19 @@ def test_claim_blocks_copy_the_shared_block_for_known_targets_only() -> None:
     assert np.array_equal(X[0, :d], X[1, :d])
 
 
+def test_target_prior_columns_are_one_on_a_known_targets_rows_only() -> None:
+    recs, y = records_and_labels(make_dataset(60))
+    feats = build_features(char=False, per_target_min=10, target_prior=True).fit(recs, y)
+    unseen = dict(recs[0], target="a claim nobody labelled")
+    X = feats.transform([recs[0], unseen]).toarray()
+    start = feats.prior_start_
+    assert start == feats.n_base_ * 3 and X.shape[1] == start + 2
+    k = feats.target_index(recs[0]["target"])
+    assert X[0, start + k] == 1.0 and X[0, start:].sum() == 1.0
+    assert not X[1, start:].any()
+    assert build_features(char=False, per_target_min=10).fit(recs, y).prior_start_ is None
+
+
 def test_build_features_needs_a_step() -> None:
     with pytest.raises(ValueError, match="at least one"):
         build_features(word=False, char=False)

@@ -14,7 +14,8 @@ from training.train import DEFAULT_FEATURES
 
 @pytest.mark.parametrize("features", [{}, {"pair": True}, {"per_target_min": 1000}, {"shared_weight": 0.5},
                                       {"semantic": 0.5}, {"semantic": 1.0, "word": False, "char": False},
-                                      DEFAULT_FEATURES, {**DEFAULT_FEATURES, "per_target_min": 10}])
+                                      DEFAULT_FEATURES, {**DEFAULT_FEATURES, "per_target_min": 10},
+                                      {"target_prior": True, "per_target_min": 10}])
 def test_fast_path_equals_pipeline(features: dict) -> None:
     recs, y = records_and_labels(make_dataset(90))
     pipe = build_pipeline(features, C=0.5).fit(recs, y)

@@ -6,7 +6,7 @@ import numpy as np
 
 from moderation.model.linear import logistic
 from training.evaluate import f_avg
-from training.offsets import apply, choose, shifted
+from training.offsets import apply, apply_known, choose, shifted
 
 
 def test_offsets_raise_f_avg_where_the_model_under_calls_the_stances() -> None:
@@ -43,3 +43,20 @@ def test_applied_offsets_give_the_shifted_probabilities() -> None:
         off[0] = 0.75
         apply(clf, off)
         assert np.allclose(clf.predict_proba(X), shifted(before, off))
+
+
+def test_known_target_offsets_move_only_the_rows_of_known_targets() -> None:
+    from moderation.model.linear import build_pipeline
+    from tests.test_model_data import make_dataset, records_and_labels
+
+    recs, y = records_and_labels(make_dataset(60))
+    pipe = build_pipeline({"char": False, "per_target_min": 10, "target_prior": True}, C=1.0).fit(recs, y)
+    feats, clf = pipe.named_steps["features"], pipe.named_steps["clf"]
+    probe = [recs[0], dict(recs[0], target="a claim nobody labelled")]
+    before = pipe.predict_proba(probe)
+    new, known = np.zeros(3), np.array([0.0, 1.0, 0.0])
+    apply(clf, new)
+    apply_known(clf, feats.prior_start_, len(feats.targets_), known - new)
+    after = pipe.predict_proba(probe)
+    assert np.allclose(after[0], shifted(before[:1], known)[0])
+    assert np.allclose(after[1], before[1])

@@ -79,6 +79,11 @@ def test_the_report_says_which_protocol_chose_and_why(tmp_path: Path, n_threads:
     assert "f_avg" in cv[chosen]
     other = cv["within_threads" if chosen == "across_threads" else "across_threads"]
     assert ("f_avg" in other) == (n_threads >= 3)
+    # new threads get the offsets of the across-thread folds (when they ran), known threads the within-thread ones
+    news, known = cv["offsets"]["new_threads"], cv["offsets"]["known_threads"]
+    assert news["chosen_on"] == ("across-thread folds" if n_threads >= 3 else "within_threads folds (across "
+                                                                              "threads skipped)")
+    assert known["chosen_on"] == "within-thread folds"
 
 
 def _majority_only(tmp_path: Path) -> Path:

@@ -51,3 +51,14 @@ def apply(clf: Any, offsets: np.ndarray) -> None:
         clf.intercept_ = clf.intercept_ + (offsets[1] - offsets[0])
     else:
         clf.intercept_ = clf.intercept_ + offsets
+
+
+def apply_known(clf: Any, start: int | None, n_targets: int, delta: np.ndarray) -> None:
+    """Add ``delta`` (offsets of known targets minus the intercept's) to the per-target prior columns
+    ``start .. start + n_targets`` of a fitted linear classifier (binary: the positive class's shift)."""
+    if start is None or not n_targets or not np.any(delta):
+        return
+    coef = clf.coef_.copy()
+    step = np.array([delta[1] - delta[0]]) if coef.shape[0] == 1 else delta
+    coef[:, start:start + n_targets] += step[:, None]
+    clf.coef_ = coef

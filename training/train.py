@@ -46,7 +46,7 @@ from training.report import write_report
 DEFAULT_FEATURES: dict[str, Any] = {
     "word_ngrams": (1, 2), "word_min_df": 2, "char_ngrams": (2, 5), "char_limit": 600, "pair": True,
     "pair_article": False, "pair_params": {"terms": ("x", "c", "t"), "hash_bits": 18}, "claim_semantic": 1.0,
-    "blocks": ("word",), "per_target_min": 30,
+    "blocks": ("word",), "per_target_min": 30, "target_prior": True,
 }
 MIN_THREADS = 3  # labelled threads needed for the across-thread protocol
 TRAINED_IDS = "trained_ids.json"  # in the model folder: the comments the stance model was trained on
@@ -108,6 +108,7 @@ def fit_stance(ex: Examples, *, features: dict, grid: Sequence[float], seed: int
               "f_avg_by_setting": cv["scores"], "f_avg_by_setting_without_offsets": cv["raw_scores"],
               chosen: {"f_avg": cv["scores"][setting_name(cv["best"])], "folds": cv["folds"], "rows": len(cv["rows"])}}
     other = "within_threads" if chosen == "across_threads" else "across_threads"
+    shifts: dict[str, dict[str, Any]] = {}
     if other == "within_threads" or len(set(groups[other])) >= MIN_THREADS:
         label = f"stance: cross-validating the chosen setting {other.replace('_', ' ')}"
         alt = cross_validate(records, y, groups[other], features=features, settings=[cv["best"]], seed=seed,
@@ -115,20 +116,32 @@ def fit_stance(ex: Examples, *, features: dict, grid: Sequence[float], seed: int
                              tick=phases.tick, judge=judge)
         report[other] = {"f_avg": alt["scores"][setting_name(cv["best"])], "folds": alt["folds"],
                          "rows": len(alt["rows"])}
+        shifts[other] = offsets.choose(alt["y"], alt["oof"], alt["classes"], f_avg)
     else:
         report[other] = {"skipped": f"only {len(set(groups[other]))} labelled thread(s), need {MIN_THREADS}"}
         phases.note(f"stance cross-validation across threads: skipped, {report[other]['skipped']}")
-    shift = offsets.choose(cv["y"], cv["oof"], cv["classes"], f_avg)
+    shift = shifts[chosen] = offsets.choose(cv["y"], cv["oof"], cv["classes"], f_avg)
     cv["oof"] = offsets.shifted(cv["oof"], shift["vector"])  # what the shipped model would have said
     report["offsets"] = {"by_class": shift["offsets"], "f_avg": shift["score"], "f_avg_without": shift["score_without"],
                          "chosen_on": f"the out-of-fold probabilities of {setting_name(cv['best'])} ({chosen})"}
+    # A new thread is judged by the shared weights, as the across-thread folds judged theirs; a thread with weights
+    # of its own as the within-thread folds did: each gets the offsets chosen on its own kind of folds.
+    new, known = (shifts.get(p, shift) for p in ("across_threads", "within_threads"))
+    report["offsets"]["new_threads"] = {"by_class": new["offsets"], "f_avg": new["score"],
+                                        "chosen_on": "across-thread folds" if "across_threads" in shifts
+                                        else f"{chosen} folds (across threads skipped)"}
+    report["offsets"]["known_threads"] = {"by_class": known["offsets"], "f_avg": known["score"],
+                                          "chosen_on": "within-thread folds"}
     label, majority = majority_score(cv["y"], f_avg)
     best = shift["score"]
     report["majority"] = {"label": label, "f_avg": round(majority, 2)}
     report["no_better_than_majority"] = bool(best <= round(majority, 2))  # both as reported, to 0.01
     phases.start("stance: fitting on every label", 1)
     model = build_pipeline(features, C=cv["best"][0], class_weight=cv["best"][1], seed=seed).fit(records, y)
-    offsets.apply(model.named_steps["clf"], shift["vector"])
+    conditioned = model.named_steps["features"]
+    offsets.apply(model.named_steps["clf"], new["vector"])
+    offsets.apply_known(model.named_steps["clf"], conditioned.prior_start_, len(conditioned.targets_),
+                        known["vector"] - new["vector"])
     phases.tick()
     return {"model": model, "cv": cv, "report": report, "rows": rows, "y": y}
 

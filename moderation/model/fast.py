@@ -128,6 +128,8 @@ class FastPath:
         self.blocks = {t: np.ascontiguousarray(coef[:, d + k * b:d + (k + 1) * b].T)
                        for k, t in enumerate(features.targets_)}
         self.block_map = features.block_map_
+        start = features.prior_start_  # each known target's own prior (a column that is 1 on its rows)
+        self.priors = {} if start is None else {t: coef[:, start + k].copy() for k, t in enumerate(features.targets_)}
         self.names: dict[int, str] = {}
         self.n_named = 0  # columns [0, n_named) are the word n-grams that reasons name
         for part in self.parts:
@@ -153,8 +155,13 @@ class FastPath:
         `memo` (one dict per record) lets several fast paths share the text's analysis.
         """
         cols, vals = self._row(record, {} if memo is None else memo)
-        weights = self.weights(str(record.get("target") or ""), cols)
-        return self._probs(self.scores(vals, weights)), cols, vals, weights
+        target = str(record.get("target") or "")
+        weights = self.weights(target, cols)
+        scores = self.scores(vals, weights)
+        prior = self.priors.get(target)
+        if prior is not None:
+            scores = scores + prior
+        return self._probs(scores), cols, vals, weights
 
     def weights(self, target: str, cols: np.ndarray) -> np.ndarray:
         """The (columns x scores) weights a record of ``target`` meets: shared, plus the target's own block."""

@@ -145,15 +145,18 @@ class ClaimConditioned(TransformerMixin, BaseEstimator):
     largest) targets with at least ``min_count`` training records, weights of its own over the columns of the
     union steps named in ``blocks`` (the word n-grams by default: per-target n-gram cross terms). A target with
     fewer (or none, at scoring time) gets only the shared block: target-independent evidence covers it.
+    With ``prior``, each such target also gets a column of its own that is 1 on its rows (after every block):
+    its own class prior, so the model's intercept speaks for the targets it has not seen.
     """
 
     def __init__(self, features: Any = None, min_count: int = 30, shared_weight: float = 1.0,
-                 blocks: tuple[str, ...] | None = ("word",), max_targets: int = 50) -> None:
+                 blocks: tuple[str, ...] | None = ("word",), max_targets: int = 50, prior: bool = False) -> None:
         self.features = features
         self.min_count = min_count
         self.shared_weight = shared_weight
         self.blocks = blocks
         self.max_targets = max_targets
+        self.prior = prior
 
     def fit(self, records: Sequence[Mapping[str, Any]], y: object = None) -> ClaimConditioned:
         """Fit the inner features and pick the targets (and the columns) that get their own block."""
@@ -193,8 +196,16 @@ class ClaimConditioned(TransformerMixin, BaseEstimator):
         except ValueError:
             return -1
 
+    @property
+    def prior_start_(self) -> int | None:
+        """The first of the per-target prior columns (one per target in ``targets_`` order); None without."""
+        check_is_fitted(self, "targets_")
+        if not getattr(self, "prior", False):  # models pickled before the prior columns
+            return None
+        return self.n_base_ + len(self.block_columns_) * len(self.targets_)
+
     def transform(self, records: Sequence[Mapping[str, Any]]) -> sp.csr_matrix:
-        """Rows of [shared * shared_weight | block of target 0 | block of target 1 | ...]."""
+        """Rows of [shared * shared_weight | block of target 0 | block of target 1 | ... | priors]."""
         check_is_fitted(self, "features_")
         return self._expand(self.features_.transform(records), records)
 
@@ -207,11 +218,17 @@ class ClaimConditioned(TransformerMixin, BaseEstimator):
         rows = np.repeat(np.arange(n), np.diff(X.indptr))
         where = self.block_map_[X.indices]
         keep = (block[rows] >= 0) & (where >= 0)
-        coo = sp.coo_matrix(
-            (np.concatenate([X.data * self.shared_weight, X.data[keep]]),
-             (np.concatenate([rows, rows[keep]]),
-              np.concatenate([X.indices, d + block[rows[keep]] * b + where[keep]]))),
-            shape=(n, d + b * len(self.targets_)))
+        width = d + b * len(self.targets_)
+        data = [X.data * self.shared_weight, X.data[keep]]
+        at = [rows, rows[keep]]
+        cols = [X.indices, d + block[rows[keep]] * b + where[keep]]
+        if getattr(self, "prior", False):
+            known = np.flatnonzero(block >= 0)
+            data.append(np.ones(len(known)))
+            at.append(known)
+            cols.append(width + block[known])
+            width += len(self.targets_)
+        coo = sp.coo_matrix((np.concatenate(data), (np.concatenate(at), np.concatenate(cols))), shape=(n, width))
         return coo.tocsr()
 
 
@@ -220,14 +237,16 @@ def build_features(*, word: bool = True, char: bool = True, pair: bool = False,
                    char_min_df: int = 2, char_limit: int | None = None, per_target_min: int = 30,
                    shared_weight: float = 1.0, blocks: tuple[str, ...] | None = None, max_targets: int = 50,
                    pair_article: bool = True, pair_params: Mapping[str, Any] | None = None,
-                   semantic: float = 0.0, claim_semantic: float = 0.0) -> ClaimConditioned:
+                   semantic: float = 0.0, claim_semantic: float = 0.0, target_prior: bool = False,
+                   ) -> ClaimConditioned:
     """The feature step of every model: records in, one sparse row per record out.
 
     ``pair_params`` are further :class:`~moderation.model.pair.PairFeatures` parameters (``top_k``, ``terms``,
     ``hash_bits``). ``semantic`` > 0 adds the text's static sentence vector with that weight
     (:class:`~moderation.model.semantic.Semantic`); ``claim_semantic`` > 0 the text's and the claim's vectors
     combined as [u, v, u*v, |u-v|] (:class:`~moderation.model.semantic.ClaimSemantic`). ``blocks`` names the
-    steps copied per known target (None: all). ``char_limit`` cuts the character n-grams' input.
+    steps copied per known target (None: all); ``target_prior`` gives each known target its own prior column.
+    ``char_limit`` cuts the character n-grams' input.
     """
     steps: list[tuple[str, Any]] = []
     if word:
@@ -251,4 +270,4 @@ def build_features(*, word: bool = True, char: bool = True, pair: bool = False,
     if not steps:
         raise ValueError("build_features needs at least one of word, char, pair, semantic, claim_semantic")
     return ClaimConditioned(FeatureUnion(steps), min_count=per_target_min, shared_weight=shared_weight,
-                            blocks=blocks, max_targets=max_targets)
+                            blocks=blocks, max_targets=max_targets, prior=target_prior)
