@@ -60,6 +60,15 @@ def _dataset(rows: list[tuple[dict[str, str], str]], extra: list[tuple[dict[str,
     return Dataset(list(threads.values()), comments)
 
 
+def trainer_fingerprint() -> str:
+    """The trainer's and the model package's source, hashed: a cached model is reused only by the code that made it."""
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted([*(root / "training").glob("*.py"), *(root / "moderation" / "model").glob("*.py")]):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def train_model(work: Path, rows: list, extra: list = (), settings: dict | None = None) -> tuple[Any, dict]:
     """`moderation train`'s model on these rows (cached in ``work``); (scorer, its settings). ``settings``
     ({"C": ...}) restricts its grid to that C; None lets its CV choose."""
@@ -68,8 +77,8 @@ def train_model(work: Path, rows: list, extra: list = (), settings: dict | None 
     from training.train import train
 
     ds = _dataset(rows, extra)
-    key = hashlib.sha256(json.dumps([[(c.text, c.thread_id, c.stance) for c in ds.comments], settings],
-                                    sort_keys=True).encode()).hexdigest()[:16]
+    key = hashlib.sha256(json.dumps([[(c.text, c.thread_id, c.stance) for c in ds.comments], settings,
+                                     trainer_fingerprint()], sort_keys=True).encode()).hexdigest()[:16]
     out = work / f"model-{key}"
     if not (out / "model.json").exists():
         write_dataset(ds, work / f"data-{key}")
