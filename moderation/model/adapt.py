@@ -30,14 +30,14 @@ from moderation.model.semantic import bundled
 FLOOR = 1e-6  # global probabilities below this are read as this (log 0 has no gradient)
 # Chosen by the learning-curve benchmark's cross-validation over SemEval's five targets' training tweets (each
 # target under a global model trained without it; benchmarks/_curve.py; re-run with each new trainer, since the
-# global model it corrects changes): with the sentence vectors, a prior pull of 10, words 1.0, sentence vectors
-# 0.003, class-balanced (CV F_avg 45.18; the best without sentence vectors, prior 1 / words 0.01: 43.30)
-# (2026-12-06; before the sentence vectors it was 1.0 / 0.01, and with the trainer before 20e36a2 0.01 / 0.01).
-# The test tweets played no part.
-PRIOR_STRENGTH = 10.0
-WORD_STRENGTH = 1.0
+# global model it corrects changes): with the trainer's per-claim offsets (b99d602), a prior pull of 100, words
+# 0.3, sentence vectors 0.01, class-balanced (2026-12-06 06:02 run; with the trainer before b99d602 it was
+# 10 / 1.0 / 0.003, before the sentence vectors 1.0 / 0.01, before 20e36a2 0.01 / 0.01). The test tweets played
+# no part.
+PRIOR_STRENGTH = 100.0
+WORD_STRENGTH = 0.3
 BALANCED = True
-SEMANTIC_STRENGTH: float | None = 0.003
+SEMANTIC_STRENGTH: float | None = 0.01
 _WORD = re.compile(r"[#@]?\w+")
 
 
