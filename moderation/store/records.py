@@ -123,15 +123,15 @@ class RecordsMixin(StoreBase):
         with self.read() as conn:
             return [_thread_from_row(r) for r in conn.execute(select(schema.threads).order_by(schema.threads.c.seq))]
 
-    def recent_threads(self, limit: int) -> list[Thread]:
-        """The ``limit`` threads whose newest comment is newest (most recently active first)."""
-        newest = func.max(schema.comments.c.seq).label("newest")
-        active = (select(schema.comments.c.thread_id, newest).group_by(schema.comments.c.thread_id)
-                  .order_by(newest.desc()).limit(limit).subquery())
+    def recent_threads(self, limit: int, scan: int = 5000) -> list[Thread]:
+        """Up to ``limit`` threads among the newest ``scan`` comments', most recently active first (a bounded read
+        along the comments' primary key, not a pass over every comment)."""
         with self.read() as conn:
-            rows = conn.execute(select(schema.threads).join(active, active.c.thread_id == schema.threads.c.id)
-                                .order_by(active.c.newest.desc()))
-            return [_thread_from_row(r) for r in rows]
+            newest = conn.execute(select(schema.comments.c.thread_id).order_by(schema.comments.c.seq.desc())
+                                  .limit(scan)).scalars()
+            ids = list(dict.fromkeys(newest))[:limit]
+            rows = {r.id: r for r in conn.execute(select(schema.threads).where(schema.threads.c.id.in_(ids)))}
+        return [_thread_from_row(rows[i]) for i in ids if i in rows]
 
     def get_comment(self, comment_id: str) -> Comment:
         """One comment without labels (NotFoundError when absent)."""
