@@ -81,3 +81,26 @@ def test_shutdown_refuses_new_tasks_and_ends_the_threads() -> None:
         pool.submit(lambda: 1)
     with pytest.raises(ValueError):
         LifoThreadPool(0)
+
+
+def test_a_task_submitted_while_the_last_one_finishes_goes_to_that_thread() -> None:
+    # gunicorn submits a connection's next request when the previous future's callback has told its main loop
+    # the request is done, which can be before the pool thread that ran it has parked: that thread takes it.
+    pool = LifoThreadPool(2)
+    ran: list[int] = []
+    chained: list = []
+
+    def next_request(_future: object) -> None:
+        if len(ran) < 20:
+            future = pool.submit(lambda: ran.append(threading.get_ident()))
+            future.add_done_callback(next_request)
+            chained.append(future)
+
+    first = pool.submit(lambda: ran.append(threading.get_ident()))
+    first.add_done_callback(next_request)
+    deadline = time.monotonic() + 10
+    while len(ran) < 20 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert len(ran) == 20 and len(set(ran)) == 1  # every request on the one warm thread
+    assert len(pool._threads) == 1  # the second thread was never woken for them
+    pool.shutdown()
