@@ -72,14 +72,17 @@ def _in_process(url: str, comments: list[dict[str, Any]], seconds: float, new_te
     """Comments/s scored by the same code without HTTP (one at a time, as the service does).
 
     The 58 seed texts recur, so the per-text caches (tokens, stems) answer most of the work after the first
-    round; with ``new_texts`` each text carries a number, as every comment a site sends is new."""
+    round; with ``new_texts`` each text carries a number, as every comment a site sends is new. The app is warmed
+    up as a worker is before its first request (the thread's workspace built, its stance adaptation fitted):
+    unwarmed, a 5 s window paid ~1.3 s of that one-off work, which the HTTP rows' workers had done at start."""
     from moderation.app import create_app
-    from moderation.app.resources import close_app, get_engine, get_store
+    from moderation.app.resources import close_app, get_engine, get_store, warm_up
     from moderation.app.service import adapter
     from moderation.app.validation import parse_item
     from moderation.queue import Options, make_policy, score_items
 
     app = create_app({"database_url": url, "log_json": False})
+    warm_up(app)  # as a gunicorn worker starts (serving.py): the model loaded, the busiest threads primed
     with app.app_context():
         engine, store = get_engine(), get_store()
         try:
