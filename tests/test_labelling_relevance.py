@@ -102,3 +102,13 @@ def test_cached_norms_equal_recomputed_ones_and_cosines_equal_pair_cosine() -> N
         topic.add(cid, text)
     empty = topic.features("the and of")  # no content words: every cosine 0, as pair.cosine gives
     assert empty["article"] == empty["target"] == empty["char_article"] == 0.0
+
+
+def test_the_reason_names_shared_terms_as_the_comment_writes_them() -> None:
+    rel, thread, context = _seed()
+    text = "The European arm of their Air Force and NATO's Russian fleet"
+    reason = rel.score(text, thread, context)["reason"]
+    shared = reason.split("shared terms: ")[1].split(";")[0].split(" [")[0].split(", ")
+    own = text.split()
+    assert shared and all(term in own for term in shared), reason  # words of the comment, never stems
+    assert not {"europ", "forc", "russi"} & set(shared)

@@ -29,7 +29,7 @@ from moderation.dataset import Thread
 from moderation.labelling.atlas import Atlas
 from moderation.labelling.discussions import DISCUSSION
 from moderation.labelling.offtopic import FEATURES, LinearModel, default_model, row
-from moderation.labelling.topic import ThreadTopic, Vocabulary, analyse
+from moderation.labelling.topic import ThreadTopic, Vocabulary, analyse, written_terms
 from moderation.verdict import RELEVANCE
 
 MAX_FIT_DOCS = 50_000
@@ -216,22 +216,23 @@ class Relevance:
             probability *= model.quote_cap  # below the cap, in the same order
             reason = f"answers a quote of {', '.join(dict.fromkeys(quotes))}"
         elif quotes:  # the site's labels chose no cap: judged on its own text like any comment
-            reason = f"{explain(f)}; quotes {', '.join(dict.fromkeys(quotes))} (not a sign of topic here)"
+            reason = f"{explain(f, text)}; quotes {', '.join(dict.fromkeys(quotes))} (not a sign of topic here)"
         else:
-            reason = explain(f)
+            reason = explain(f, text)
         return {"probability": probability, "reason": f"{reason} [{model.name}]", "source": source,
                 "features": dict(zip(FEATURES, x, strict=True))}
 
 
-def explain(f: dict[str, Any]) -> str:
-    """The closest part of the thread and its similarity, in words (and another thread when that is closer)."""
+def explain(f: dict[str, Any], text: str = "") -> str:
+    """The closest part of the thread and its similarity, in words (and another thread when that is closer); the
+    shared terms as ``text`` writes them."""
     if not f["n_terms"] and not f["vector"].any():
         return "no words to relate to the thread"
     parts = {"the article": max(f["sem_article"], f["article"]) if f["has_body"] else -1.0,
              "the title/target": max(f["sem_target"], f["target"]),
              f"earlier comment {f['sem_reply_to']}": f["sem_reply"] if f["n_context"] else -1.0}
     best = max(parts, key=lambda k: parts[k])
-    terms = ", ".join(f["shared_terms"][:5])
+    terms = ", ".join(written_terms(text, f["shared_terms"][:5]))
     out = f"closest to {best} (similarity {parts[best]:.2f})" + (f"; shared terms: {terms}" if terms else
                                                                    "; no shared terms")
     if f["has_other"] and f["other_sem"] > parts[best]:

@@ -11,6 +11,7 @@ bounded posting lists and one product with at most MAX_MEANINGS earlier vectors)
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -21,8 +22,9 @@ import numpy as np
 from moderation.dataset import Thread
 from moderation.model.features import prepare_text
 from moderation.model.semantic import bundled
-from moderation.text import STOP_WORDS, normalize, stem, word_tokens
+from moderation.text import STOP_WORDS, normalize, stem, tokens_as_written, word_tokens
 
+_LETTER = re.compile(r"\w")  # a word token (moderation.text.word_tokens)
 PREFIX = 5  # stems cut to 5 letters: Russia/Russian, Japan/Japanese, Abkhaz/Abkhazia meet
 GRAMS = (3, 4, 5)  # character n-grams of each content word, padded with a space each side (char_wb)
 MIN_SHARED = 2  # an earlier comment sharing one stem ("lol") is not a neighbour
@@ -51,6 +53,22 @@ def analyse(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
         if any(ch.isalpha() for ch in t):
             grams.extend(word_grams(t))
     return tuple(stems), tuple(grams)
+
+
+def written_terms(text: str, stems: Sequence[str]) -> list[str]:
+    """Each of ``stems`` (content stems of ``analyse(text)``) as the first word of the text behind it, as written:
+    a reason names "European" or "Force", not the stems "europ" and "forc" the features count."""
+    found: dict[str, str] = {}
+    wanted = set(stems)
+    for written in tokens_as_written(normalize(text)):  # the tokens analyse(text) cached
+        if len(found) == len(wanted):
+            break
+        t = written.lower()  # as word_tokens has it (an emoticon keeps its case there, and has no stem here)
+        if t not in STOP_WORDS and _LETTER.search(t):
+            s = stem(t.lstrip("#"))[:PREFIX]
+            if s in wanted:
+                found.setdefault(s, written.lstrip("#"))
+    return [found.get(s, s) for s in stems]
 
 
 @lru_cache(maxsize=4096)
