@@ -50,8 +50,11 @@ class RecyclingWorker(ThreadWorker):
         self.connection_seconds = float(settings.get("connection_seconds"))
 
     def get_thread_pool(self) -> LifoThreadPool:
-        """The request threads: each request to the thread that went idle last (moderation/threadpool.py)."""
-        return LifoThreadPool(self.cfg.threads, name="request")
+        """The request threads: each request to the thread that went idle last, one at a time unless it steps
+        aside for a password hash (moderation/threadpool.py, turns.py)."""
+        pool = LifoThreadPool(self.cfg.threads, name="request", serial=True)
+        turns.on_step_aside(pool.step_aside, pool.step_back)
+        return pool
 
     def handle_request(self, req: Any, conn: Any) -> Any:
         """Serve the request; ask the client to reconnect when the connection is old enough."""

@@ -32,6 +32,14 @@ _TURN = threading.Lock()
 _HOLDER = threading.local()
 _POOL_LOCK = threading.Lock()
 _POOL: tuple[int, ThreadPoolExecutor] | None = None
+_ASIDE: tuple[Callable[[], None], Callable[[], None]] | None = None  # the request pool's step_aside / step_back
+
+
+def on_step_aside(aside: Callable[[], None], back: Callable[[], None]) -> None:
+    """Tell the process's request pool when a request gives its turn up for a hash (``aside``) and takes it back
+    (``back``): the pool starts the next request meanwhile (moderation/threadpool.py, serial)."""
+    global _ASIDE
+    _ASIDE = (aside, back)
 
 
 @contextmanager
@@ -72,10 +80,15 @@ def off_turn(work: Callable[..., T], *args: object) -> T:
     future = _pool().submit(work, *args)
     if not holds_turn():
         return future.result()
+    aside = _ASIDE
     _HOLDER.held = False
+    if aside:
+        aside[0]()
     _TURN.release()
     try:
         return future.result()
     finally:
+        if aside:
+            aside[1]()
         _TURN.acquire()
         _HOLDER.held = True

@@ -104,3 +104,52 @@ def test_a_task_submitted_while_the_last_one_finishes_goes_to_that_thread() -> N
     assert len(ran) == 20 and len(set(ran)) == 1  # every request on the one warm thread
     assert len(pool._threads) == 1  # the second thread was never woken for them
     pool.shutdown()
+
+
+def test_a_serial_pool_starts_a_task_when_the_running_one_ends_or_steps_aside() -> None:
+    pool = LifoThreadPool(2, serial=True)
+    aside, back, returned = threading.Event(), threading.Event(), threading.Event()
+    started: list[tuple[str, int]] = []
+
+    def first() -> None:
+        started.append(("first", threading.get_ident()))
+        aside.wait(10)
+        pool.step_aside()  # as a sign-in waiting for its password hash (turns.off_turn)
+        back.wait(10)
+        pool.step_back()
+        returned.set()
+        time.sleep(0.2)  # running again: what is submitted now waits for it
+
+    def note(name: str) -> None:
+        started.append((name, threading.get_ident()))
+
+    a = pool.submit(first)
+    b = pool.submit(note, "second")
+    time.sleep(0.2)
+    assert [n for n, _ in started] == ["first"]  # a thread is free, but the second request waits its turn
+    aside.set()
+    b.result(timeout=10)  # started while the first stood aside, on the other thread
+    assert started[1][0] == "second" and started[1][1] != started[0][1]
+    back.set()
+    returned.wait(10)
+    c = pool.submit(note, "third")
+    time.sleep(0.05)
+    assert [n for n, _ in started] == ["first", "second"]  # the first runs again: the third waits
+    a.result(timeout=10)
+    c.result(timeout=10)
+    assert [n for n, _ in started] == ["first", "second", "third"]
+    pool.shutdown()
+
+
+def test_a_serial_pool_runs_waiting_tasks_in_order_on_the_warm_thread() -> None:
+    pool = LifoThreadPool(2, serial=True)
+    gate = threading.Event()
+    order: list[tuple[int, int]] = []
+    futures = [pool.submit(gate.wait, 10),
+               *(pool.submit(lambda k: order.append((k, threading.get_ident())), k) for k in range(20))]
+    gate.set()
+    for f in futures:
+        f.result(timeout=10)
+    assert [k for k, _ in order] == list(range(20))
+    assert len({ident for _, ident in order}) == 1 and len(pool._threads) == 1  # never a second thread
+    pool.shutdown()
