@@ -5,8 +5,8 @@ wait on one queue and are woken in turn: with two threads and one client, every 
 thread, the one that has slept longest (its stack and caches cold, on this machine's virtual cores woken
 from halt), and a request at no load took 3.2 ms at the median where one thread took 2.7 (benchmarks/serve.py,
 1 client). Handed to the thread that finished last, the requests of a lone client all run on one warm thread,
-and the second thread still takes a request whenever the first is busy (the sign-in hash of turns.py, or
-simply two clients at once).
+and the second thread still takes a request whenever the first is busy (not ``serial``: two clients at once;
+``serial``: only while the first steps aside, see below).
 
 The hand-over races the thread's own finish: gunicorn learns that a request is done from the future's callback,
 which runs on the pool thread *before* that thread parks, and the client's next request can be submitted while it
