@@ -17,10 +17,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks._common import load_average  # noqa: E402
 from benchmarks._corpora import semeval  # noqa: E402
-from benchmarks._curve import KS, curve  # noqa: E402
+from benchmarks._curve import KS, SETTINGS, curve  # noqa: E402
 
 SMOKE_TARGETS = ("Atheism", "Feminist Movement", "Hillary Clinton")  # every class in each
 SMOKE_TRAIN, SMOKE_TEST = 60, 40  # tweets per target
+SMOKE_GRID = ((10.0, 0.3, True, None), (1000.0, 0.3, True, 0.001))  # both kinds of fit, a few seconds
 
 
 def load_split(path: Path, split: str) -> list[tuple[dict[str, str], str]]:
@@ -47,10 +48,10 @@ def main(argv: list[str] | None = None) -> dict:
     args = ap.parse_args(argv)
     train = load_split(args.data / "taskA_train.tsv", "train")
     test = load_split(args.data / "taskA_test.tsv", "test")
-    ks, settings = KS, None
+    ks, settings, grid = KS, None, SETTINGS
     if args.smoke:
         train, test = _subset(train, SMOKE_TARGETS, SMOKE_TRAIN), _subset(test, SMOKE_TARGETS, SMOKE_TEST)
-        ks, settings = (0, 10), {"C": 1.0}
+        ks, settings, grid = (0, 10), {"C": 1.0}, SMOKE_GRID
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         work = args.work or Path(tmp)
@@ -58,7 +59,7 @@ def main(argv: list[str] | None = None) -> dict:
         print(f"Learning curve of a new target{' (SMOKE: figures not comparable)' if args.smoke else ''}: "
               f"SemEval Task A, each target held out; k of its training tweets labelled, its test tweets judged")
         print("  per target, F_avg adapted / retrained / reference:")
-        result = curve(train, test, work, ks=ks, settings=settings)
+        result = curve(train, test, work, ks=ks, settings=settings, grid=grid)
     pooled = result["pooled"]
     print(f"F_avg pooled over {result['n_test']} test tweets:")
     print("      k   adapted   retrained   TF-IDF+LR reference")
