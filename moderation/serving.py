@@ -13,6 +13,7 @@ from typing import Any
 from gunicorn import util
 from gunicorn.app.base import BaseApplication
 from gunicorn.workers.gthread import ThreadWorker
+from threadpoolctl import threadpool_limits
 
 from moderation import settings, turns
 from moderation.threadpool import LifoThreadPool
@@ -92,6 +93,10 @@ def _post_fork(_server: Any, _worker: Any) -> None:
 
 
 def _post_worker_init(worker: Any) -> None:
+    # One BLAS thread per worker: a request's matrix products are small, the workers already take every core, and
+    # OpenBLAS's own threads (numpy's and scipy's, one per core each) spun beside the other worker (callgrind:
+    # blas_thread_server in every warm request's profile).
+    threadpool_limits(1)
     # Load the model before the first request, so every worker reports its version and none starts slow.
     app = worker.wsgi
     if "moderation" in getattr(app, "extensions", {}):
