@@ -66,3 +66,8 @@ def stem(token: str) -> str:
 def word_tokens(text: str) -> list[str]:
     """Tokens that contain a letter or digit (punctuation-only tokens dropped)."""
     return [t for t in tokenize(text) if _WORD.search(t)]
+
+
+def word_tokens_as_written(text: str) -> list[tuple[str, str]]:
+    """(``word_tokens``'s token, the same token as written) for each word token, in order."""
+    return [(t, w) for t, w in zip(tokenize(text), _written(text), strict=True) if _WORD.search(t)]

@@ -6,6 +6,8 @@ import math
 import time
 from pathlib import Path
 
+import pytest
+
 from moderation.dataset import Thread, load_dataset
 from moderation.labelling.relevance import FEATURES, Relevance
 from moderation.labelling.topic import TOPICAL, ThreadTopic, analyse, weights
@@ -86,10 +88,15 @@ def test_cached_norms_equal_recomputed_ones_and_cosines_equal_pair_cosine() -> N
     rel, thread, context = _seed()
     topic = rel.topic(thread)
     v = rel.vocab
+    # The character n-gram features as strings and dicts: the article's vector, the n-grams the thread has used.
+    char_article = weights((*analyse(f"{thread.title}\n{thread.body}")[1],
+                            *analyse(f"{thread.target}\n{thread.title}")[1]), v.char_idf, v.char_unseen)
+    used = set(char_article)
     for n, (cid, text) in enumerate(context):
-        for vec, norm in ((topic.article, topic.article_norm), (topic.claim, topic.claim_norm),
-                          (topic.char_article, topic.char_article_norm)):
+        for vec, norm in ((topic.article, topic.article_norm), (topic.claim, topic.claim_norm)):
             assert norm == math.sqrt(sum(w * w for w in vec.values()))
+        assert topic.chars.article_norm == pytest.approx(math.sqrt(sum(w * w for w in char_article.values())),
+                                                         rel=1e-12)
         if n % 5 == 0:
             stems, grams = analyse(text)
             own = weights(stems, v.idf, v.unseen)
@@ -97,11 +104,19 @@ def test_cached_norms_equal_recomputed_ones_and_cosines_equal_pair_cosine() -> N
             f = topic.features(text)
             assert f["article"] == cosine(own, topic.article)  # exactly: the same sums in the same order
             assert f["target"] == cosine(own, topic.claim)
-            assert f["char_article"] == cosine(char_own, topic.char_article)
+            # n-gram ids and array sums: the same terms summed in another order
+            assert f["char_article"] == pytest.approx(cosine(char_own, char_article), rel=1e-12, abs=1e-15)
+            inside = sum(w for t, w in char_own.items() if t in used) / sum(char_own.values())
+            assert f["char_coverage"] == pytest.approx(inside, rel=1e-12, abs=1e-15)
             assert f["thread"] == topic.topical(own) and f["reply"] == topic.nearest(own)[1]
         topic.add(cid, text)
+        used.update(analyse(text)[1])
     empty = topic.features("the and of")  # no content words: every cosine 0, as pair.cosine gives
     assert empty["article"] == empty["target"] == empty["char_article"] == 0.0
+    unknown = topic.features("zqxjv zqxjv wvkpq")  # n-grams no fitted text has: weighted as unseen, not dropped
+    assert unknown["char_article"] == 0.0 and unknown["char_coverage"] == 0.0 and unknown["n_terms"] == 2
+    topic.add("later", "zqxjv")
+    assert topic.features("zqxjv wvkpq")["char_coverage"] == pytest.approx(0.5)  # same length: same weight
 
 
 def test_the_reason_names_shared_terms_as_the_comment_writes_them() -> None:

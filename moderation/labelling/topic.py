@@ -11,63 +11,69 @@ bounded posting lists and one product with at most MAX_MEANINGS earlier vectors)
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
+from typing import NamedTuple
 
 import numpy as np
 
 from moderation.dataset import Thread
+from moderation.labelling.chargrams import CharIndex, ThreadGrams, word_grams
 from moderation.model.features import prepare_text
 from moderation.model.semantic import bundled
-from moderation.text import STOP_WORDS, normalize, stem, tokens_as_written, word_tokens
+from moderation.text import STOP_WORDS, normalize, stem, word_tokens_as_written
 
-_LETTER = re.compile(r"\w")  # a word token (moderation.text.word_tokens)
 PREFIX = 5  # stems cut to 5 letters: Russia/Russian, Japan/Japanese, Abkhaz/Abkhazia meet
-GRAMS = (3, 4, 5)  # character n-grams of each content word, padded with a space each side (char_wb)
 MIN_SHARED = 2  # an earlier comment sharing one stem ("lol") is not a neighbour
 TOPICAL = 3  # terms the thread uses at least this often make its topic: one-off words ("lol", "year") do not
 MAX_POSTINGS = 64  # per stem, only the latest comments using it are visited: bounds the work of a lookup
 MAX_MEANINGS = 2000  # the nearest earlier comment by sentence vector is looked for among the latest this many
 
 
-@lru_cache(maxsize=200_000)
-def word_grams(word: str) -> tuple[str, ...]:
-    """Character n-grams (GRAMS) of one word padded with spaces, as scikit-learn's char_wb analyser makes."""
-    w = f" {word} "
-    return tuple(w[i:i + n] for n in GRAMS for i in range(len(w) - n + 1))
+class Analysis(NamedTuple):
+    """A text's content stems (cut to PREFIX letters), the character n-grams of its content words (those with a
+    letter, listed in ``words``), and each stem's content word as the text writes it (hashtag mark dropped)."""
+
+    stems: tuple[str, ...]
+    grams: tuple[str, ...]
+    written: tuple[str, ...]
+    words: tuple[str, ...]
 
 
 @lru_cache(maxsize=2048)  # a site's (or FNC-1's) articles recur under many threads: keep 2,048 of them
-def analyse(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Content stems (cut to PREFIX letters) and character n-grams of the content words of a text."""
+def analysis(text: str) -> Analysis:
+    """The content stems, character n-grams and written content words of a text (one tokenisation)."""
     stems: list[str] = []
     grams: list[str] = []
-    for t in word_tokens(normalize(text)):
+    written: list[str] = []
+    words: list[str] = []
+    for t, w in word_tokens_as_written(normalize(text)):
         if t in STOP_WORDS:
             continue
         t = t.lstrip("#")
         stems.append(stem(t)[:PREFIX])
+        written.append(w.lstrip("#"))
         if any(ch.isalpha() for ch in t):
+            words.append(t)
             grams.extend(word_grams(t))
-    return tuple(stems), tuple(grams)
+    return Analysis(tuple(stems), tuple(grams), tuple(written), tuple(words))
+
+
+def analyse(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Content stems (cut to PREFIX letters) and character n-grams of the content words of a text."""
+    a = analysis(text)
+    return a.stems, a.grams
 
 
 def written_terms(text: str, stems: Sequence[str]) -> list[str]:
     """Each of ``stems`` (content stems of ``analyse(text)``) as the first word of the text behind it, as written:
     a reason names "European" or "Force", not the stems "europ" and "forc" the features count."""
+    a = analysis(text)  # cached: the features of this text analysed it a moment ago
     found: dict[str, str] = {}
-    wanted = set(stems)
-    for written in tokens_as_written(normalize(text)):  # the tokens analyse(text) cached
-        if len(found) == len(wanted):
-            break
-        t = written.lower()  # as word_tokens has it (an emoticon keeps its case there, and has no stem here)
-        if t not in STOP_WORDS and _LETTER.search(t):
-            s = stem(t.lstrip("#"))[:PREFIX]
-            if s in wanted:
-                found.setdefault(s, written.lstrip("#"))
+    for s, w in zip(a.stems, a.written, strict=True):
+        found.setdefault(s, w)
     return [found.get(s, s) for s in stems]
 
 
@@ -98,12 +104,6 @@ def _cosine(vec: Mapping[str, float], vec_norm: float, fixed: Mapping[str, float
     return dot / (vec_norm * fixed_norm) if vec_norm and fixed_norm else 0.0
 
 
-def _covered(vec: Mapping[str, float], vocab: set[str] | dict[str, int]) -> float:
-    """Share of a vector's weight on terms found in ``vocab`` (0 for an empty vector)."""
-    total = sum(vec.values())
-    return sum(w for t, w in vec.items() if t in vocab) / total if total else 0.0
-
-
 @dataclass(frozen=True)
 class Vocabulary:
     """The idf of stems and of character n-grams (fitted by moderation.labelling.relevance.Relevance)."""
@@ -113,6 +113,11 @@ class Vocabulary:
     unseen: float  # idf of a stem never seen in fitting
     char_unseen: float
 
+    @cached_property
+    def chars(self) -> CharIndex:
+        """The character n-grams as ids (built on first use; a vocabulary never changes)."""
+        return CharIndex(self.char_idf, self.char_unseen)
+
 
 class ThreadTopic:
     """One thread's article, target and earlier comments as relevance compares a comment with them."""
@@ -121,17 +126,16 @@ class ThreadTopic:
         self.vocab = vocab
         self.thread = thread
         self.thread_id = thread.id
-        article, article_grams = analyse(f"{thread.title}\n{thread.body}")
-        claim, claim_grams = analyse(f"{thread.target}\n{thread.title}")
+        article_text = analysis(f"{thread.title}\n{thread.body}")
+        claim_text = analysis(f"{thread.target}\n{thread.title}")
+        article, claim = article_text.stems, claim_text.stems
         self.article = weights(article, vocab.idf, vocab.unseen)
         self.claim = weights(claim, vocab.idf, vocab.unseen)
-        self.char_article = weights((*article_grams, *claim_grams), vocab.char_idf, vocab.char_unseen)
-        # The article, target and char vectors never change after this: their norms are computed once.
+        # The article and target vectors never change after this: their norms are computed once.
         self.article_norm = _norm(self.article)
         self.claim_norm = _norm(self.claim)
-        self.char_article_norm = _norm(self.char_article)
         self.stems: dict[str, int] = {}  # stem -> how many times the article and the comments use it
-        self.grams: set[str] = set(article_grams) | set(claim_grams)
+        self.chars = ThreadGrams(vocab.chars, (*article_text.words, *claim_text.words))  # char_article, as ids
         self._topical_sq = 0.0  # squared norm of the topical vector: stems used TOPICAL+ times, count x idf
         self._count(article)
         self.ids: list[str] = []  # the comments added, in order
@@ -148,7 +152,8 @@ class ThreadTopic:
 
     def add(self, comment_id: str, own_text: str) -> None:
         """Add a comment's own text to the thread (it becomes an earlier comment of those that follow)."""
-        stems, grams = analyse(own_text)
+        a = analysis(own_text)
+        stems = a.stems
         vec = weights(stems, self.vocab.idf, self.vocab.unseen)
         pos = len(self.ids)
         self.ids.append(comment_id)
@@ -156,7 +161,7 @@ class ThreadTopic:
         for s, w in vec.items():
             self._postings.setdefault(s, []).append((pos, w))
         self._count(stems)
-        self.grams.update(grams)
+        self.chars.add(*self.vocab.chars.grams(a.words))
         if pos == len(self._meanings):
             self._meanings = np.vstack([self._meanings, np.zeros_like(self._meanings)])
         self._meanings[pos] = meaning(own_text)
@@ -214,33 +219,12 @@ class ThreadTopic:
                 "sem_thread": float(vec @ self._meaning_sum) / total if total else 0.0,
                 "sem_reply": near, "sem_reply_to": near_to, "vector": vec}
 
-    def _char(self, grams: Sequence[str]) -> tuple[float, float]:
-        """(cosine to the article's character vector, share of weight on the thread's n-grams) of a text's
-        character n-grams: the sums of _cosine and _covered over ``weights(grams)``, in the same order, in one
-        pass and without building the vector (a comment has hundreds of n-grams)."""
-        counts = Counter(grams)
-        fixed, fixed_norm = self.char_article, self.char_article_norm
-        if len(counts) > len(fixed):  # _cosine then sums over the article's terms: its order, its way
-            vec = weights(grams, self.vocab.char_idf, self.vocab.char_unseen)
-            return _cosine(vec, _norm(vec), fixed, fixed_norm), _covered(vec, self.grams)
-        get, unseen, found, vocab = self.vocab.char_idf.get, self.vocab.char_unseen, fixed.get, self.grams
-        sq = dot = total = inside = 0.0
-        for t, c in counts.items():
-            w = c * get(t, unseen)
-            sq += w * w
-            dot += w * found(t, 0.0)
-            total += w
-            if t in vocab:
-                inside += w
-        norm = math.sqrt(sq)
-        return (dot / (norm * fixed_norm) if norm and fixed_norm else 0.0), (inside / total if total else 0.0)
-
     def features(self, own_text: str) -> dict[str, object]:
         """The relevance features of a text against the thread as it stands (see relevance.FEATURES)."""
-        stems, grams = analyse(own_text)
+        stems = analysis(own_text).stems
         own = weights(stems, self.vocab.idf, self.vocab.unseen)
         own_norm = _norm(own)
-        char_article, char_coverage = self._char(grams)
+        char_article, char_coverage = self.chars.features(*self.vocab.chars.grams(analysis(own_text).words))
         reply_to, reply = self.nearest(own, own_norm)
         shared = sorted((s for s in own if self.stems.get(s, 0) >= TOPICAL), key=lambda s: -own[s])
         covered = sum(w for s, w in own.items() if s in self.stems or s in self.claim)
