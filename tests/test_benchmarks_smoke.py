@@ -23,8 +23,9 @@ BENCHMARKS = [
     ("duplicates.py", [str(DATA)], ["precision", "recall", "p99"]),
     ("copies.py", [str(DATA)], ["recall", "quotes_kept", "raw MinHash"]),
     ("serve.py", ["--backend", "both"], ["req/s", "p99", "in-process"]),
-    ("serve_compare.py", ["--before", "HEAD", "--rounds", "2"], ["before req/s", "after req/s", "min-max",
-                                                               "in-process"]),
+    # One round (four serve.py smoke runs took two minutes of CI): the medians and spread of several rounds are
+    # test_serve_compare_prints_the_medians_and_spread_of_alternated_rounds's.
+    ("serve_compare.py", ["--before", "HEAD"], ["before req/s", "after req/s", "min-max", "in-process"]),
     ("learning_curve.py", [str(DATA / "semeval2016-task6")], ["adapted", "retrained", "TF-IDF+LR reference"]),
 ]
 
@@ -37,3 +38,19 @@ def test_benchmark_smoke_runs_and_prints_figures(script: str, args: list[str], w
     assert result.returncode == 0, result.stderr[-3000:]
     for word in words:
         assert word in result.stdout, f"{script} --smoke printed no {word!r}:\n{result.stdout[-2000:]}"
+
+
+def test_serve_compare_prints_the_medians_and_spread_of_alternated_rounds(capsys: pytest.CaptureFixture[str]) -> None:
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import serve_compare
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    olds = [{"single, 1 clients closed": (100.0, 5.0, 9.0)}, {"single, 1 clients closed": (200.0, 4.0, 8.0)},
+            {"single, 1 clients closed": (300.0, 3.0, 7.0)}]
+    news = [{"single, 1 clients closed": (110.0, 5.0, 9.5)}, {"single, 1 clients closed": (160.0, 4.0, 8.5)},
+            {"single, 1 clients closed": (390.0, 3.0, 7.5)}]
+    serve_compare._table(olds, news)
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("single, 1 clients closed"))
+    # medians 200 and 160 (ratio 0.80, not the mean of the ratios), per-round ratios 0.80-1.30, median p99s
+    assert line.split()[4:] == ["200.0", "160.0", "0.80", "0.80-1.30", "8.0", "8.5"], line
