@@ -10,6 +10,10 @@ compare like with like. Rows only one side measures are shown for that side alon
 ``--rounds N`` alternates before / after N times per backend and prints each side's median per row, with the
 lowest and highest of the N per-round ratios: one pair of short runs on a shared 2-core machine can differ by a
 third either way, and alternating lets both sides meet the same drift.
+
+Each SQLite round also measures the two trees' in-process rates *at the same moment* ("in-process, paired"): both
+sides' serve.py prepare a store, then score the seed thread in-process together, one core each
+(benchmarks/_inproc_pair.py). The ratio of a pair does not depend on how fast the machine is that minute.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +41,35 @@ def _run(tree: Path, backend: str, seconds: float, rate: float, smoke: bool) -> 
     if not lines:
         raise SystemExit(f"serve.py in {tree} printed no figures:\n{out.stderr[-2000:]}")
     return json.loads(lines[-1])
+
+
+def paired_in_process(before: Path, seconds: float) -> tuple[float, float]:
+    """Both trees' in-process rates (comments/s), measured at the same moment, one core each."""
+    with tempfile.TemporaryDirectory(prefix="inproc-go-") as tmp:
+        go, procs = Path(tmp) / "go", []
+        for side, tree in (("before", before), ("after", ROOT)):
+            ready = Path(tmp) / side
+            procs.append((ready, subprocess.Popen(
+                [sys.executable, str(ROOT / "benchmarks" / "_inproc_pair.py"), str(tree), str(seconds), str(ready),
+                 str(go)], cwd=tree, env={**os.environ, "PYTHONPATH": str(tree)}, stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE, text=True)))
+        deadline = time.monotonic() + 900
+        while not all(ready.exists() for ready, _ in procs):
+            if time.monotonic() > deadline or any(p.poll() is not None for _, p in procs):
+                for _, p in procs:
+                    p.kill()
+                raise SystemExit(f"a side of the paired in-process run did not get ready:\n"
+                                 f"{[p.communicate()[1][-1500:] for _, p in procs]}")
+            time.sleep(0.1)
+        go.write_text("go")
+        rates = []
+        for _, p in procs:
+            out, err = p.communicate(timeout=seconds + 600)
+            lines = [line for line in out.splitlines() if line.startswith("{")]
+            if p.returncode or not lines:
+                raise SystemExit(f"a side of the paired in-process run failed:\n{err[-2000:]}")
+            rates.append(float(json.loads(lines[-1])["in_process_per_s"]))
+        return rates[0], rates[1]
 
 
 def rows(r: dict[str, Any]) -> dict[str, tuple[float, float, float]]:
@@ -97,6 +131,10 @@ def main(argv: list[str] | None = None) -> int:
                 for _ in range(max(1, args.rounds)):
                     olds.append(rows(_run(before, backend, args.seconds, args.rate, args.smoke)))
                     news.append(rows(_run(ROOT, backend, args.seconds, args.rate, args.smoke)))
+                    if backend == "sqlite":
+                        old, new = paired_in_process(before, 1.0 if args.smoke else max(args.seconds, 10.0))
+                        olds[-1]["in-process, paired"] = (old, float("nan"), float("nan"))
+                        news[-1]["in-process, paired"] = (new, float("nan"), float("nan"))
                 if len(olds) > 1:
                     print(f"medians of {len(olds)} alternated rounds; min-max: the per-round ratios")
                 _table(olds, news)

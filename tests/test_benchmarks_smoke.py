@@ -25,7 +25,7 @@ BENCHMARKS = [
     ("serve.py", ["--backend", "both"], ["req/s", "p99", "in-process"]),
     # One round (four serve.py smoke runs took two minutes of CI): the medians and spread of several rounds are
     # test_serve_compare_prints_the_medians_and_spread_of_alternated_rounds's.
-    ("serve_compare.py", ["--before", "HEAD"], ["before req/s", "after req/s", "min-max", "in-process"]),
+    ("serve_compare.py", ["--before", "HEAD"], ["before req/s", "after req/s", "min-max", "in-process, paired"]),
     ("learning_curve.py", [str(DATA / "semeval2016-task6")], ["adapted", "retrained", "TF-IDF+LR reference"]),
 ]
 
