@@ -51,6 +51,8 @@ def loto(folder: Path, work: Path, smoke: bool) -> dict[str, Any]:
     if smoke:
         train, test = _subset(train, 8), _subset(test, 8)
     targets = sorted({r["target"] for r in train})
+    if smoke:
+        targets = targets[:2]  # two held-out targets run the same loop in CI as five do (a train and a tag each)
     gold: list[str] = []
     ours: list[str] = []
     ref: list[str] = []
