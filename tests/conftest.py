@@ -7,6 +7,7 @@ test the fixture checks that no connection to its database is left open.
 from __future__ import annotations
 
 import os
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -25,6 +26,9 @@ PG_URL = os.environ.get("MODERATION_TEST_POSTGRES_URL", "postgresql+psycopg://po
 BACKENDS = [b.strip() for b in os.environ.get("MODERATION_TEST_BACKENDS", "sqlite,postgresql").split(",")
             if b.strip()]
 ROOT = Path(__file__).resolve().parents[1]
+# Where the browser tests write their screenshots: a temporary folder, so a test run leaves the checkout as it was;
+# MODERATION_SCREENSHOTS_DIR=docs/screenshots redraws the README's pictures.
+SHOTS = Path(os.environ.get("MODERATION_SCREENSHOTS_DIR") or Path(tempfile.gettempdir()) / "moderation-screenshots")
 
 
 def seeds_dir() -> Path:

@@ -10,12 +10,12 @@ import pytest
 from moderation.dataset import Comment
 from moderation.pages import queries
 from moderation.store import Store
+from tests.conftest import SHOTS
 from tests.pages_live import PASSWORD, make_app, seed_store, serve
 
 pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api")
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-SHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"  # the README's pictures
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
@@ -97,6 +97,7 @@ def test_annotator_labels_ten_with_the_keyboard_one_request_each(browser, live) 
     assert page.locator("blockquote.quote a.src").first.inner_text().startswith("quoted from #2")
     assert page.locator(f"aside.context #src-{THREAD}-002").is_visible()
     ARTIFACTS.mkdir(exist_ok=True)
+    SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "labelling.png"), full_page=True)
     page.keyboard.press("?")
     assert page.locator("dialog#guidelines").is_visible()

@@ -4,18 +4,17 @@ the queue item's context and age; adjudication with keys. Screenshots go to docs
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from moderation.dataset import Comment
 from moderation.pages import queries
 from moderation.store import Store
+from tests.conftest import SHOTS
 from tests.pages_live import make_app, seed_store, serve
 from tests.test_pages_browser import THREAD, _login, _page
 
 pytestmark = pytest.mark.browser
-SHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
 PHONE = {"width": 390, "height": 844}
 WIDE = {"width": 1280, "height": 900}
 PAGES = [  # (user or None, path, screenshot name or None)
