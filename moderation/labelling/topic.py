@@ -33,20 +33,18 @@ MAX_MEANINGS = 2000  # the nearest earlier comment by sentence vector is looked 
 
 
 class Analysis(NamedTuple):
-    """A text's content stems (cut to PREFIX letters), the character n-grams of its content words (those with a
-    letter, listed in ``words``), and each stem's content word as the text writes it (hashtag mark dropped)."""
+    """A text's content stems (cut to PREFIX letters), each stem's content word as the text writes it (hashtag
+    mark dropped), and the content words with a letter (those whose character n-grams count)."""
 
     stems: tuple[str, ...]
-    grams: tuple[str, ...]
     written: tuple[str, ...]
     words: tuple[str, ...]
 
 
 @lru_cache(maxsize=2048)  # a site's (or FNC-1's) articles recur under many threads: keep 2,048 of them
 def analysis(text: str) -> Analysis:
-    """The content stems, character n-grams and written content words of a text (one tokenisation)."""
+    """The content stems, written content words and n-gram words of a text (one tokenisation)."""
     stems: list[str] = []
-    grams: list[str] = []
     written: list[str] = []
     words: list[str] = []
     for t, w in word_tokens_as_written(normalize(text)):
@@ -57,14 +55,13 @@ def analysis(text: str) -> Analysis:
         written.append(w.lstrip("#"))
         if any(ch.isalpha() for ch in t):
             words.append(t)
-            grams.extend(word_grams(t))
-    return Analysis(tuple(stems), tuple(grams), tuple(written), tuple(words))
+    return Analysis(tuple(stems), tuple(written), tuple(words))
 
 
 def analyse(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Content stems (cut to PREFIX letters) and character n-grams of the content words of a text."""
-    a = analysis(text)
-    return a.stems, a.grams
+    a = analysis(text)  # the n-grams are not cached: scoring reads them as ids (chargrams), fitting once a text
+    return a.stems, tuple(g for w in a.words for g in word_grams(w))
 
 
 def written_terms(text: str, stems: Sequence[str]) -> list[str]:
@@ -221,10 +218,10 @@ class ThreadTopic:
 
     def features(self, own_text: str) -> dict[str, object]:
         """The relevance features of a text against the thread as it stands (see relevance.FEATURES)."""
-        stems = analysis(own_text).stems
-        own = weights(stems, self.vocab.idf, self.vocab.unseen)
+        a = analysis(own_text)
+        own = weights(a.stems, self.vocab.idf, self.vocab.unseen)
         own_norm = _norm(own)
-        char_article, char_coverage = self.chars.features(*self.vocab.chars.grams(analysis(own_text).words))
+        char_article, char_coverage = self.chars.features(*self.vocab.chars.grams(a.words))
         reply_to, reply = self.nearest(own, own_norm)
         shared = sorted((s for s in own if self.stems.get(s, 0) >= TOPICAL), key=lambda s: -own[s])
         covered = sum(w for s, w in own.items() if s in self.stems or s in self.claim)
